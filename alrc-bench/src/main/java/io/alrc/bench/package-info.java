@@ -1,0 +1,2 @@
+/** Benchmarks: JMH figures of the core, training-step speed against PyTorch. */
+package io.alrc.bench;

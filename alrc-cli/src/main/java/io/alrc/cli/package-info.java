@@ -1,0 +1,2 @@
+/** The {@code alrc} command-line tool. */
+package io.alrc.cli;

@@ -1,0 +1,150 @@
+package io.alrc.snapshot;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The versioned binary envelope shared by every stabilizer's snapshot, and atomic file writes.
+ *
+ * <p>Layout (big-endian, {@link DataOutputStream} conventions): the magic {@code 0x414C5243}
+ * ("ALRC"), a format version ({@code short}), the stabilizer kind (modified UTF-8 string), then the
+ * kind's payload. Doubles are stored as their exact bits, so a restored state continues
+ * bit-identically. Decoding checks the magic, the version and the kind and names what did not
+ * match; a truncated payload is reported as such.
+ */
+public final class SnapshotFormat {
+  /** The magic number at the start of every snapshot: "ALRC" in ASCII. */
+  public static final int MAGIC = 0x414C5243;
+
+  /** The current format version. */
+  public static final short VERSION = 1;
+
+  private SnapshotFormat() {}
+
+  /** Writes a payload behind the envelope; the callback writes the kind's fields. */
+  public static byte[] encode(String kind, PayloadWriter payload) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(MAGIC);
+      out.writeShort(VERSION);
+      out.writeUTF(kind);
+      payload.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Checks the envelope and hands the payload to {@code payload}.
+   *
+   * @throws IllegalArgumentException if the bytes are not a snapshot, have an unknown version, hold
+   *     another kind, are truncated, or carry trailing bytes
+   */
+  public static <T> T decode(byte[] bytes, String kind, PayloadReader<T> payload) {
+    if (bytes == null) {
+      throw new IllegalArgumentException("snapshot bytes must not be null");
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      int magic = in.readInt();
+      if (magic != MAGIC) {
+        throw new IllegalArgumentException(
+            String.format("not an ALRC snapshot: magic 0x%08X, expected 0x%08X", magic, MAGIC));
+      }
+      short version = in.readShort();
+      if (version != VERSION) {
+        throw new IllegalArgumentException(
+            "unsupported snapshot format version " + version + ", this library reads " + VERSION);
+      }
+      String found = in.readUTF();
+      if (!found.equals(kind)) {
+        throw new IllegalArgumentException(
+            "snapshot holds a '" + found + "' state, expected '" + kind + "'");
+      }
+      T value = payload.read(in);
+      if (in.available() > 0) {
+        throw new IllegalArgumentException(
+            "snapshot of '" + kind + "' has " + in.available() + " unexpected trailing bytes");
+      }
+      return value;
+    } catch (EOFException e) {
+      throw new IllegalArgumentException(
+          "snapshot of '" + kind + "' is truncated (" + bytes.length + " bytes)", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads the kind named in a snapshot's envelope without decoding the payload. */
+  public static String kindOf(byte[] bytes) {
+    return decode(bytes, null, null, true);
+  }
+
+  private static String decode(byte[] bytes, String unused, Object unused2, boolean kindOnly) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      if (in.readInt() != MAGIC) {
+        throw new IllegalArgumentException("not an ALRC snapshot: wrong magic number");
+      }
+      in.readShort();
+      return in.readUTF();
+    } catch (EOFException e) {
+      throw new IllegalArgumentException("snapshot is truncated (" + bytes.length + " bytes)", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} to {@code target} atomically: to a temporary file in the same folder,
+   * forced to disk, then renamed over the target. A reader sees the old file or the new one, never
+   * a partial one.
+   */
+  public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Writes one kind's fields. */
+  @FunctionalInterface
+  public interface PayloadWriter {
+    /** Writes the fields to {@code out}. */
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Reads one kind's fields. */
+  @FunctionalInterface
+  public interface PayloadReader<T> {
+    /** Reads the fields from {@code in}. */
+    T read(DataInputStream in) throws IOException;
+  }
+}

@@ -1,0 +1,54 @@
+package io.alrc.telemetry;
+
+/**
+ * What one stabilizer did in one training step: the same record for ALRC and for every gradient
+ * stabilizer, so a training loop logs them all the same way. Telemetry is data: the core never
+ * prints it.
+ *
+ * <p>The meaning of the statistics per stabilizer:
+ *
+ * <table>
+ *   <caption>fields per stabilizer</caption>
+ *   <tr><th>stabilizer</th><th>observed</th><th>threshold</th><th>mean</th><th>sigma</th></tr>
+ *   <tr><td>ALRC</td><td>largest example loss</td><td>{@code lmax}</td><td>{@code mu1} before the
+ *       step</td><td>{@code sigma} before the step</td></tr>
+ *   <tr><td>global-norm</td><td>global gradient norm</td><td>{@code c}</td><td>NaN</td>
+ *       <td>NaN</td></tr>
+ *   <tr><td>AutoClip</td><td>global gradient norm</td><td>the p-th percentile</td>
+ *       <td>NaN</td><td>NaN</td></tr>
+ *   <tr><td>ZClip</td><td>global gradient norm</td><td>{@code mean + zThreshold * std}</td>
+ *       <td>EMA mean</td><td>EMA standard deviation</td></tr>
+ *   <tr><td>AGC</td><td>largest unit ratio {@code ||g|| / max(||w||, eps)}</td><td>{@code
+ *       lambda}</td><td>NaN</td><td>NaN</td></tr>
+ * </table>
+ *
+ * @param step 1-based step number
+ * @param observed the quantity the stabilizer measured this step (see table)
+ * @param threshold the clipping threshold in force this step ({@code +Infinity} when none, e.g.
+ *     during a warm-up)
+ * @param mean the running mean the threshold derives from, or NaN
+ * @param sigma the running standard deviation the threshold derives from, or NaN
+ * @param clipped how many examples (ALRC), units (AGC) or norms (others) were scaled down
+ * @param minScale the smallest scale applied (1 when nothing was clipped)
+ * @param skipped whether the step was skipped because its input was not finite
+ */
+public record StepTelemetry(
+    long step,
+    double observed,
+    double threshold,
+    double mean,
+    double sigma,
+    int clipped,
+    double minScale,
+    boolean skipped) {
+
+  /** The CSV header matching {@link #toCsvRow()}. */
+  public static final String CSV_HEADER =
+      "step,observed,threshold,mean,sigma,clipped,min_scale,skipped";
+
+  /** One CSV row of the fields, in the order of {@link #CSV_HEADER}. */
+  public String toCsvRow() {
+    return step + "," + observed + "," + threshold + "," + mean + "," + sigma + "," + clipped + ","
+        + minScale + "," + (skipped ? 1 : 0);
+  }
+}

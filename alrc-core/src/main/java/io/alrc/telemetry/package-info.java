@@ -1,0 +1,2 @@
+/** Per-step measurements that every stabilizer returns, in one shared record shape. */
+package io.alrc.telemetry;
