@@ -86,12 +86,12 @@ public final class SnapshotFormat {
     }
   }
 
-  /** Reads the kind named in a snapshot's envelope without decoding the payload. */
+  /**
+   * Reads the kind named in a snapshot's envelope without decoding the payload.
+   *
+   * @throws IllegalArgumentException if the bytes are not a snapshot or are truncated
+   */
   public static String kindOf(byte[] bytes) {
-    return decode(bytes, null, null, true);
-  }
-
-  private static String decode(byte[] bytes, String unused, Object unused2, boolean kindOnly) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       if (in.readInt() != MAGIC) {
         throw new IllegalArgumentException("not an ALRC snapshot: wrong magic number");
