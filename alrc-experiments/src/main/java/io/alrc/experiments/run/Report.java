@@ -1,0 +1,354 @@
+package io.alrc.experiments.run;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Learning curves and tables of final errors over run directories, in the paper's layout.
+ *
+ * <p>Runs whose configurations differ only in the seed (and other keys of {@link
+ * RunRecord#NOT_CONFIGURATION}) are repeats of one configuration: their curves are drawn as the
+ * mean with a band of one standard deviation, and their final errors as mean +/- sd. Tables have
+ * one row per value of the configuration keys that vary (e.g. loss and batch) and one column per
+ * stabilizer setting ({@code off}, {@code alrc n=2}, ...).
+ */
+public final class Report {
+  private static final Color[] PALETTE = {
+    new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
+    new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+    new Color(0xbcbd22), new Color(0x17becf)
+  };
+
+  private Report() {}
+
+  /** A group of repeats of one configuration. */
+  public record Group(String label, String row, String column, List<RunRecord> runs) {}
+
+  /** What {@link #write} produced. */
+  public record Result(Path markdown, List<Path> images, List<Group> groups) {}
+
+  /**
+   * Reads the runs, groups repeats, and writes {@code report.md} and PNG learning curves into
+   * {@code outDir}.
+   *
+   * @param runs run directories
+   * @param outDir where to write (created)
+   * @param boxcar the boxcar window in steps for training curves; 0 picks 1/50 of the run
+   * @throws IllegalArgumentException if a directory is not a run directory
+   */
+  public static Result write(List<RunRecord> runs, Path outDir, int boxcar) throws IOException {
+    if (runs.isEmpty()) {
+      throw new IllegalArgumentException("no run directories to report on");
+    }
+    Files.createDirectories(outDir);
+    List<Group> groups = group(runs);
+    List<Path> images = new ArrayList<>();
+    Map<String, List<Group>> byRow = new LinkedHashMap<>();
+    for (Group g : groups) {
+      byRow.computeIfAbsent(g.row(), k -> new ArrayList<>()).add(g);
+    }
+    int figure = 0;
+    for (Map.Entry<String, List<Group>> e : byRow.entrySet()) {
+      figure++;
+      String suffix = byRow.size() == 1 ? "" : "-" + figure;
+      Path train = outDir.resolve("train-curves" + suffix + ".png");
+      if (trainCurves(e.getKey(), e.getValue(), boxcar, train)) {
+        images.add(train);
+      }
+      Path test = outDir.resolve("test-curves" + suffix + ".png");
+      if (testCurves(e.getKey(), e.getValue(), test)) {
+        images.add(test);
+      }
+    }
+    Path md = outDir.resolve("report.md");
+    RunFiles.writeText(md, markdown(groups, images, outDir));
+    return new Result(md, images, groups);
+  }
+
+  /** Groups repeats and derives row and column labels from the keys that vary. */
+  public static List<Group> group(List<RunRecord> runs) {
+    Map<Map<String, String>, List<RunRecord>> byConfig = new LinkedHashMap<>();
+    for (RunRecord r : runs) {
+      byConfig.computeIfAbsent(r.configurationKey(), k -> new ArrayList<>()).add(r);
+    }
+    Set<String> varying = new LinkedHashSet<>();
+    Set<String> allKeys = new LinkedHashSet<>();
+    byConfig.keySet().forEach(k -> allKeys.addAll(k.keySet()));
+    for (String key : allKeys) {
+      Set<String> values =
+          byConfig.keySet().stream().map(k -> k.getOrDefault(key, "")).collect(Collectors.toSet());
+      if (values.size() > 1) {
+        varying.add(key);
+      }
+    }
+    Set<String> stabilizerKeys = Set.of("stabilizer", "n", "profile");
+    List<Group> groups = new ArrayList<>();
+    for (Map.Entry<Map<String, String>, List<RunRecord>> e : byConfig.entrySet()) {
+      RunRecord first = e.getValue().get(0);
+      List<String> rowParts = new ArrayList<>();
+      List<String> otherStabilizerParts = new ArrayList<>();
+      for (String key : varying) {
+        String v = e.getKey().getOrDefault(key, "");
+        if (stabilizerKeys.contains(key) || key.startsWith("stabilizer_")) {
+          if (!key.equals("stabilizer") && !key.equals("n")) {
+            otherStabilizerParts.add(key + "=" + v);
+          }
+        } else {
+          rowParts.add(key + "=" + v);
+        }
+      }
+      String column = first.stabilizerLabel();
+      if (!otherStabilizerParts.isEmpty()) {
+        column += " (" + String.join(", ", otherStabilizerParts) + ")";
+      }
+      String row = rowParts.isEmpty() ? "all runs" : String.join(", ", rowParts);
+      groups.add(new Group(row.equals("all runs") ? column : row + " | " + column, row, column,
+          e.getValue()));
+    }
+    groups.sort(Comparator.comparing(Group::row).thenComparing(Group::column, Report::compareColumns));
+    return groups;
+  }
+
+  private static int compareColumns(String a, String b) {
+    boolean offA = a.startsWith("off");
+    boolean offB = b.startsWith("off");
+    if (offA != offB) {
+      return offA ? -1 : 1;
+    }
+    return a.compareTo(b);
+  }
+
+  private static String markdown(List<Group> groups, List<Path> images, Path outDir) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Report\n\n");
+    int runs = groups.stream().mapToInt(g -> g.runs().size()).sum();
+    md.append(String.format(Locale.ROOT, "%d runs in %d configurations. ", runs, groups.size()));
+    md.append("Final errors are mean +/- sd over repeats (n = number of finished repeats). ");
+    md.append("Train error: mean unadjusted loss over the last 10% of steps; test error: at the end.\n\n");
+    List<String> columns = new ArrayList<>();
+    for (Group g : groups) {
+      if (!columns.contains(g.column())) {
+        columns.add(g.column());
+      }
+    }
+    columns.sort(Report::compareColumns);
+    Map<String, Map<String, Group>> table = new TreeMap<>();
+    for (Group g : groups) {
+      table.computeIfAbsent(g.row(), k -> new LinkedHashMap<>()).put(g.column(), g);
+    }
+    for (String which : List.of("train", "test")) {
+      md.append("## Final ").append(which).append(" error\n\n| |");
+      for (String c : columns) {
+        md.append(' ').append(c).append(" |");
+      }
+      md.append("\n|---|");
+      md.append("---|".repeat(columns.size()));
+      md.append('\n');
+      for (Map.Entry<String, Map<String, Group>> row : table.entrySet()) {
+        md.append("| ").append(row.getKey()).append(" |");
+        for (String c : columns) {
+          Group g = row.getValue().get(c);
+          md.append(' ').append(g == null ? "" : cell(g, which.equals("train"))).append(" |");
+        }
+        md.append('\n');
+      }
+      md.append('\n');
+    }
+    md.append("## Runs\n\n| configuration | run | steps | final train | final test | clip fraction | max loss | steps/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    for (Group g : groups) {
+      for (RunRecord r : g.runs()) {
+        md.append("| ").append(g.label()).append(" | ").append(r.dir().getFileName()).append(" | ");
+        if (r.summary().isPresent()) {
+          Summary s = r.summary().get();
+          md.append(String.format(Locale.ROOT, "%d | %s | %s | %.4f | %s | %.2f |",
+              s.steps(), num(s.finalTrainError()), num(s.finalTestError()), s.clipFraction(),
+              num(s.maxLoss()), s.stepsPerSecond()));
+        } else {
+          md.append("unfinished | | | | | |");
+        }
+        md.append('\n');
+      }
+    }
+    if (!images.isEmpty()) {
+      md.append("\n## Learning curves\n\n");
+      for (Path p : images) {
+        md.append("![").append(p.getFileName()).append("](").append(outDir.relativize(p)).append(")\n\n");
+      }
+    }
+    return md.toString();
+  }
+
+  private static String cell(Group g, boolean train) {
+    double[] v =
+        g.runs().stream()
+            .filter(r -> r.summary().isPresent())
+            .mapToDouble(r -> train ? r.summary().get().finalTrainError() : r.summary().get().finalTestError())
+            .toArray();
+    if (v.length == 0) {
+      return "unfinished";
+    }
+    return num(Stats.mean(v)) + " +/- " + num(Stats.sd(v)) + " (n=" + v.length + ")";
+  }
+
+  /** Four significant digits, plain or scientific. */
+  static String num(double x) {
+    if (!Double.isFinite(x)) {
+      return String.valueOf(x);
+    }
+    double a = Math.abs(x);
+    if (a != 0 && (a < 1e-3 || a >= 1e5)) {
+      return String.format(Locale.ROOT, "%.3e", x);
+    }
+    return String.format(Locale.ROOT, "%.4g", x);
+  }
+
+  private static boolean trainCurves(String title, List<Group> groups, int boxcar, Path out)
+      throws IOException {
+    XYChart chart = chart(title.equals("all runs") ? "Training loss" : "Training loss: " + title,
+        "step", "unadjusted loss (boxcar mean)");
+    int color = 0;
+    boolean any = false;
+    for (Group g : groups) {
+      List<double[]> curves = new ArrayList<>();
+      double[] steps = null;
+      for (RunRecord r : g.runs()) {
+        CsvTable m;
+        try {
+          m = r.metrics();
+        } catch (RuntimeException e) {
+          continue;
+        }
+        if (m.rows() == 0) {
+          continue;
+        }
+        int window = boxcar > 0 ? boxcar : Math.max(1, m.rows() / 50);
+        double[] y = Stats.boxcar(m.column("unadjusted_loss"), window);
+        if (steps == null || m.rows() < steps.length) {
+          steps = m.column("step");
+        }
+        curves.add(y);
+      }
+      if (curves.isEmpty()) {
+        continue;
+      }
+      addBand(chart, g.column(), steps, curves, PALETTE[color++ % PALETTE.length]);
+      any = true;
+    }
+    if (any) {
+      BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+    return any;
+  }
+
+  private static boolean testCurves(String title, List<Group> groups, Path out) throws IOException {
+    XYChart chart = chart(title.equals("all runs") ? "Test error" : "Test error: " + title,
+        "step", "test error");
+    int color = 0;
+    boolean any = false;
+    for (Group g : groups) {
+      List<double[]> curves = new ArrayList<>();
+      double[] steps = null;
+      for (RunRecord r : g.runs()) {
+        CsvTable e = r.eval().orElse(null);
+        if (e == null || e.rows() == 0) {
+          continue;
+        }
+        if (steps == null || e.rows() < steps.length) {
+          steps = e.column("step");
+        }
+        curves.add(e.column("test_error"));
+      }
+      if (curves.isEmpty()) {
+        continue;
+      }
+      addBand(chart, g.column(), steps, curves, PALETTE[color++ % PALETTE.length]);
+      any = true;
+    }
+    if (any) {
+      BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+    return any;
+  }
+
+  private static XYChart chart(String title, String x, String y) {
+    XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(x).yAxisTitle(y).build();
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+    return chart;
+  }
+
+  /** Adds the mean of {@code curves} (truncated to the shortest) and a +/- 1 sd band. */
+  private static void addBand(XYChart chart, String name, double[] steps, List<double[]> curves, Color color) {
+    int n = steps.length;
+    for (double[] c : curves) {
+      n = Math.min(n, c.length);
+    }
+    int stride = Math.max(1, n / 1000);
+    int points = (n + stride - 1) / stride;
+    double[] x = new double[points];
+    double[] mean = new double[points];
+    double[] lo = new double[points];
+    double[] hi = new double[points];
+    double floor = Double.MAX_VALUE;
+    for (int p = 0; p < points; p++) {
+      int i = p * stride;
+      double[] vals = new double[curves.size()];
+      for (int k = 0; k < vals.length; k++) {
+        vals[k] = curves.get(k)[i];
+      }
+      x[p] = steps[i];
+      mean[p] = Stats.mean(vals);
+      double sd = Stats.sd(vals);
+      lo[p] = mean[p] - sd;
+      hi[p] = mean[p] + sd;
+      if (mean[p] > 0) {
+        floor = Math.min(floor, mean[p]);
+      }
+    }
+    for (int p = 0; p < points; p++) {
+      // a log axis needs positive values: floor the band at a tenth of the smallest mean
+      if (!(lo[p] > 0)) {
+        lo[p] = floor / 10;
+      }
+      if (!(mean[p] > 0)) {
+        mean[p] = floor;
+      }
+    }
+    XYSeries m = chart.addSeries(name + (curves.size() > 1 ? " (mean of " + curves.size() + ")" : ""), x, mean);
+    m.setLineColor(color);
+    m.setMarker(SeriesMarkers.NONE);
+    m.setLineWidth(1.6f);
+    if (curves.size() > 1) {
+      Color light = new Color(color.getRed(), color.getGreen(), color.getBlue(), 90);
+      for (double[] band : new double[][] {lo, hi}) {
+        XYSeries s = chart.addSeries(name + (band == lo ? " -sd" : " +sd"), x, band);
+        s.setLineColor(light);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineStyle(new BasicStroke(0.8f));
+        s.setShowInLegend(false);
+      }
+    }
+  }
+}
