@@ -1,0 +1,132 @@
+package io.alrc.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The root of the {@code alrc} command line: adaptive learning rate clipping (ALRC) tools.
+ *
+ * <p>Every subcommand is a class listed in {@code subcommands} below that implements {@code
+ * Callable<Integer>} and returns its exit code; adding a command is adding its class to that list.
+ * Exit codes: 0 success, 1 the program failed, 2 invalid input (bad option, bad data, missing
+ * file).
+ *
+ * <p>{@link #commandLine(PrintWriter, PrintWriter)} builds the configured command line; {@link
+ * #main(String[])} and the tests both use it, so tests run the real wiring. Nothing here calls
+ * {@code System.exit} except {@code main}.
+ */
+@Command(
+    name = "alrc",
+    mixinStandardHelpOptions = true,
+    versionProvider = AlrcCommand.VersionProvider.class,
+    header = "Adaptive learning rate clipping (ALRC) for the JVM.",
+    description = {
+      "ALRC limits each per-example training loss to n running standard deviations above its"
+          + " running mean, so a spiking example keeps its gradient direction but not its size"
+          + " (Ede and Beanland, arXiv 1906.09060). These commands apply it to loss logs and"
+          + " training runs.",
+      ""
+    },
+    synopsisSubcommandLabel = "COMMAND",
+    commandListHeading = "%nCommands:%n",
+    footer = {"", "Run 'alrc COMMAND --help' (or 'alrc help COMMAND') for a command's options."},
+    subcommands = {HelpCommand.class, ReplayCommand.class})
+public final class AlrcCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  /** Runs the command line and exits with its exit code. */
+  public static void main(String[] args) {
+    System.exit(
+        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+            .execute(args));
+  }
+
+  /**
+   * The configured {@code alrc} command line: output to {@code out}, messages and usage errors to
+   * {@code err}; invalid input exits 2 with a one-line message and a hint to use {@code --help}; a
+   * {@link CliException} exits with its code and message; anything else exits 1 with its message.
+   *
+   * @param out where results and requested help go
+   * @param err where errors go
+   */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cmd = new CommandLine(new AlrcCommand());
+    cmd.setOut(out);
+    cmd.setErr(err);
+    cmd.setParameterExceptionHandler(new ParameterErrors());
+    cmd.setExecutionExceptionHandler(new ExecutionErrors());
+    return cmd;
+  }
+
+  /** Without a command: prints the usage to stderr and returns 2. */
+  @Override
+  public Integer call() {
+    CommandLine cmd = spec.commandLine();
+    cmd.getErr().println("alrc: a command is required");
+    cmd.usage(cmd.getErr());
+    return ExitCode.USAGE;
+  }
+
+  /** The display name of a command for messages, e.g. {@code alrc replay}. */
+  static String qualifiedName(CommandLine cmd) {
+    return cmd.getCommandSpec().qualifiedName();
+  }
+
+  /** Invalid options or arguments: one line, suggestions if any, then where to find help. */
+  private static final class ParameterErrors implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+      CommandLine cmd = ex.getCommandLine();
+      PrintWriter err = cmd.getErr();
+      err.println(qualifiedName(cmd) + ": " + oneLine(ex.getMessage()));
+      UnmatchedArgumentException.printSuggestions(ex, err);
+      err.println("Try '" + qualifiedName(cmd) + " --help' for more information.");
+      err.flush();
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+  }
+
+  /** Failures while running a command: user errors exit 2, anything else 1, never a stack trace. */
+  private static final class ExecutionErrors implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parsed) {
+      PrintWriter err = cmd.getErr();
+      int code;
+      if (ex instanceof CliException) {
+        err.println(qualifiedName(cmd) + ": " + oneLine(ex.getMessage()));
+        code = ((CliException) ex).exitCode();
+      } else {
+        err.println(qualifiedName(cmd) + ": internal error: " + oneLine(String.valueOf(ex)));
+        code = ExitCode.SOFTWARE;
+      }
+      err.flush();
+      return code;
+    }
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** The version: the jar manifest's {@code Implementation-Version}, else {@code dev}. */
+  static final class VersionProvider implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = AlrcCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"alrc " + (version == null ? "dev" : version)};
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package io.alrc.cli;
+
+import io.alrc.AlrcConfig;
+import io.alrc.AlrcConfig.Profile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ListResourceBundle;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code alrc replay}: what ALRC would have done to a loss log written by any training framework.
+ *
+ * <p>Reads per-example losses, one step per line (format in {@link LossLineParser}), runs them
+ * through {@link io.alrc.AlrcClipper} with the chosen profile and settings, and writes one CSV row
+ * per example (columns in {@link LossLogReplay}). Bad data, a missing file and invalid settings
+ * exit 2 with one message naming the input.
+ */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    resourceBundle = "io.alrc.cli.ReplayCommand$ProfileDefaults",
+    header = "Show what ALRC would have done to a loss log from any framework.",
+    description = {
+      "Reads a loss log, one training step per line with the step's per-example losses separated"
+          + " by commas and/or spaces or tabs; blank lines and lines starting with # are ignored."
+          + " A loss is a number >= 0; nan, inf and -inf mark a non-finite step, which ALRC skips"
+          + " (no update, statistics untouched).",
+      "",
+      "Writes CSV to standard output, one row per example:",
+      "  step,example,loss,threshold,output,scale,mu1,mu2,skipped",
+      "step counts the steps (non-ignored lines) from 1 and example the examples of a step from 1;"
+          + " threshold is lmax = mu1 + n * sigma from the moments before the step; output ="
+          + " min(loss, threshold) and scale = output / loss are what the step's gradient would"
+          + " be scaled by; mu1 and mu2 are the running moments after the step; skipped is 1 for a"
+          + " skipped step (output and scale empty), else 0.",
+      ""
+    },
+    footer = {
+      "",
+      "Profile defaults:",
+      "  reference  ${bundle:reference}",
+      "  cifar2019  ${bundle:cifar2019}",
+      "",
+      "Exit codes: 0 done; 2 invalid input (bad option, malformed or negative loss, missing file,"
+          + " too many non-finite steps in a row); 1 the program failed.",
+      "",
+      "Example: alrc replay examples/losses.txt > replay.csv"
+    })
+final class ReplayCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "PROFILE",
+      defaultValue = "reference",
+      converter = ProfileConverter.class,
+      completionCandidates = ProfileNames.class,
+      description =
+          "Parameter set: reference (the authors' library function) or cifar2019 (what their"
+              + " CIFAR-10 scripts ran); the defaults of each are listed below.")
+  Profile profile;
+
+  @Option(
+      names = "--n",
+      paramLabel = "N",
+      description =
+          "Threshold in running standard deviations above the running mean (> 0)."
+              + " Default: the profile's.")
+  Double n;
+
+  @Option(
+      names = "--beta",
+      paramLabel = "B",
+      description =
+          "Decay of both running moments, beta1 = beta2, in (0, 1). In the reference profile the"
+              + " weight of a new observation follows as 1 - B; in cifar2019 it stays 0.001, so B"
+              + " must be <= 0.999. Default: the profile's.")
+  Double beta;
+
+  @Option(
+      names = "--mu1",
+      paramLabel = "X",
+      description = "Initial running mean of the loss, mu1(0) (>= 0). Default: the profile's.")
+  Double mu1;
+
+  @Option(
+      names = "--mu2",
+      paramLabel = "Y",
+      description =
+          "Initial running mean of the squared loss, mu2(0) (> mu1(0)^2). Default: the profile's.")
+  Double mu2;
+
+  @Option(
+      names = "--eps",
+      paramLabel = "E",
+      description = "Added to the variance under the square root (>= 0). Default: the profile's.")
+  Double eps;
+
+  @Option(
+      names = "--non-finite-limit",
+      paramLabel = "K",
+      defaultValue = "" + AlrcConfig.DEFAULT_NON_FINITE_LIMIT,
+      description =
+          "Stop with an error at the K-th non-finite step in a row (training has diverged).")
+  int nonFiniteLimit;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description = "The loss log; '-' or none reads standard input.")
+  String file;
+
+  @Override
+  public Integer call() {
+    AlrcConfig config = config();
+    PrintWriter out = spec.commandLine().getOut();
+    LossLogReplay replay = new LossLogReplay(config);
+    boolean stdin = file == null || file.equals("-");
+    String source = stdin ? "stdin" : file;
+    try {
+      if (stdin) {
+        replay.run(reader(System.in), source, out); // standard input is not ours to close
+      } else {
+        try (BufferedReader in = reader(open(file))) {
+          replay.run(in, source, out);
+        }
+      }
+    } catch (IOException e) {
+      throw CliException.invalidInput("cannot read '" + source + "': " + e.getMessage(), e);
+    }
+    return ExitCode.OK;
+  }
+
+  /** The configuration from the profile and the options given; invalid values are usage errors. */
+  AlrcConfig config() {
+    AlrcConfig.Builder builder = profile.builder().nonFiniteLimit(nonFiniteLimit);
+    if (n != null) {
+      builder.n(n);
+    }
+    if (beta != null) {
+      builder.beta(beta);
+    }
+    if (mu1 != null) {
+      builder.initialMu1(mu1);
+    }
+    if (mu2 != null) {
+      builder.initialMu2(mu2);
+    }
+    if (eps != null) {
+      builder.eps(eps);
+    }
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(
+          spec.commandLine(), "invalid ALRC setting: " + e.getMessage(), e);
+    }
+  }
+
+  private static BufferedReader reader(InputStream in) {
+    // malformed UTF-8 becomes U+FFFD and is then reported as a malformed token with its line
+    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+  }
+
+  private static InputStream open(String file) {
+    Path path;
+    try {
+      path = Path.of(file);
+    } catch (InvalidPathException e) {
+      throw CliException.invalidInput("cannot read '" + file + "': not a valid path", e);
+    }
+    if (Files.isDirectory(path)) {
+      throw CliException.invalidInput("cannot read '" + file + "': it is a directory");
+    }
+    try {
+      return Files.newInputStream(path);
+    } catch (NoSuchFileException e) {
+      throw CliException.invalidInput("cannot read '" + file + "': no such file", e);
+    } catch (AccessDeniedException e) {
+      throw CliException.invalidInput("cannot read '" + file + "': permission denied", e);
+    } catch (IOException e) {
+      throw CliException.invalidInput("cannot read '" + file + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Converts {@code --profile} with {@link Profile#parse(String)}. */
+  static final class ProfileConverter implements ITypeConverter<Profile> {
+    @Override
+    public Profile convert(String value) {
+      try {
+        return Profile.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** The profile names, for completion. */
+  static final class ProfileNames implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      List<String> names = new ArrayList<>();
+      for (Profile p : Profile.values()) {
+        names.add(p.id());
+      }
+      return names.iterator();
+    }
+  }
+
+  /**
+   * The help text's profile defaults, read from the core's builders so the help cannot drift from
+   * the code. Public only because {@link java.util.ResourceBundle} instantiates it reflectively.
+   */
+  public static final class ProfileDefaults extends ListResourceBundle {
+    @Override
+    protected Object[][] getContents() {
+      Object[][] contents = new Object[Profile.values().length][];
+      for (Profile p : Profile.values()) {
+        contents[p.ordinal()] = new Object[] {p.id(), describe(p.builder().build())};
+      }
+      return contents;
+    }
+
+    static String describe(AlrcConfig c) {
+      boolean gammaFollowsBeta = Math.abs(c.gamma1() - (1 - c.beta1())) < 1e-12;
+      return "n "
+          + c.n()
+          + ", beta "
+          + c.beta1()
+          + ", gamma "
+          + (gammaFollowsBeta ? "1 - beta" : Double.toString(c.gamma1()))
+          + ", mu1 "
+          + c.initialMu1()
+          + ", mu2 "
+          + c.initialMu2()
+          + ", eps "
+          + c.eps();
+    }
+  }
+}
