@@ -1,0 +1,239 @@
+package io.alrc.experiments.train;
+
+import io.alrc.experiments.run.CsvTable;
+import io.alrc.experiments.run.MetricsLog;
+import io.alrc.experiments.run.RunFiles;
+import io.alrc.experiments.run.Stats;
+import io.alrc.experiments.run.Summary;
+import io.alrc.snapshot.SnapshotFormat;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Runs one training run in a run directory: writes {@code config.json}, a row of {@code
+ * metrics.csv} per step, {@code eval.csv} every {@code eval_every} steps, a checkpoint every {@code
+ * checkpoint_every} steps and at the end, and {@code summary.json} when done; or resumes such a
+ * run from its checkpoint so that it ends with the same files as an uninterrupted run.
+ *
+ * <p>The checkpoint is one file, {@code checkpoint/state.bin}, written atomically: the step, the
+ * lengths of the two logs at that step (longer logs are cut back on resume), the wall time so far,
+ * then the engine's parameters, optimizer and stabilizer state. Batches are a function of the seed
+ * and the step, so no random-generator state needs saving.
+ */
+public final class TrainingRun {
+  /** The columns of {@code metrics.csv}. */
+  public static final List<String> METRICS_HEADER =
+      List.of(
+          "step", "loss", "unadjusted_loss", "threshold", "clipped", "lr", "max_example_loss",
+          "min_scale", "grad_norm", "skipped", "injected");
+
+  /** The columns of {@code eval.csv}. */
+  public static final List<String> EVAL_HEADER = List.of("step", "test_error");
+
+  private static final String CHECKPOINT_KIND = "training-run";
+  private static final int EVAL_CHUNK = 16;
+
+  private final TrainConfig config;
+  private final RunFiles files;
+  private final Task task;
+  private final StepEngine engine;
+  private final Progress progress;
+
+  /**
+   * @param config the validated configuration
+   * @param runDir the run directory
+   * @param task the task's data and network
+   * @param engine the engine built for {@code config}
+   * @param progress where to report progress
+   */
+  public TrainingRun(TrainConfig config, Path runDir, Task task, StepEngine engine, Progress progress) {
+    this.config = config;
+    this.files = new RunFiles(runDir);
+    this.task = task;
+    this.engine = engine;
+    this.progress = progress;
+  }
+
+  /** Reads a run directory's {@code config.json}, for {@code --resume}. */
+  public static TrainConfig readConfig(Path runDir) throws IOException {
+    Path file = new RunFiles(runDir).config();
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(runDir + " is not a run directory: it has no config.json");
+    }
+    return RunFiles.JSON.readValue(file.toFile(), TrainConfig.class).validate();
+  }
+
+  /** Whether {@code runDir} holds a checkpoint to resume from. */
+  public static boolean hasCheckpoint(Path runDir) {
+    return Files.isRegularFile(checkpointFile(new RunFiles(runDir)));
+  }
+
+  private static Path checkpointFile(RunFiles files) {
+    return files.checkpoint().resolve("state.bin");
+  }
+
+  /**
+   * Starts the run in a new or empty directory, or continues it from its checkpoint.
+   *
+   * @param resume whether to continue from the checkpoint (the directory must hold one)
+   * @return the summary, also written to {@code summary.json}
+   * @throws IOException if the directory already holds a run (without {@code resume}), or its files
+   *     cannot be written
+   */
+  public Summary run(boolean resume) throws IOException {
+    long firstStep;
+    double wallBefore;
+    MetricsLog metrics;
+    MetricsLog eval;
+    if (resume) {
+      byte[] bytes = Files.readAllBytes(checkpointFile(files));
+      Restored r =
+          SnapshotFormat.decode(
+              bytes,
+              CHECKPOINT_KIND,
+              in -> {
+                long step = in.readLong();
+                long metricsLength = in.readLong();
+                long evalLength = in.readLong();
+                double wall = in.readDouble();
+                int engineLength = in.readInt();
+                byte[] engineBytes = in.readNBytes(engineLength);
+                if (engineBytes.length != engineLength) {
+                  throw new java.io.EOFException();
+                }
+                return new Restored(step, metricsLength, evalLength, wall, engineBytes);
+              });
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
+        engine.load(in);
+      }
+      firstStep = r.step + 1;
+      wallBefore = r.wallSeconds;
+      metrics = MetricsLog.openForResume(files.metrics(), METRICS_HEADER, r.metricsLength);
+      eval = MetricsLog.openForResume(files.eval(), EVAL_HEADER, r.evalLength);
+      progress.message("resuming " + files.dir() + " at step " + firstStep + " of " + config.steps());
+    } else {
+      if (Files.exists(files.config())) {
+        throw new IOException(
+            files.dir() + " already holds a run: use --resume to continue it, or another --out");
+      }
+      Files.createDirectories(files.dir());
+      RunFiles.writeJson(files.config(), config);
+      firstStep = 1;
+      wallBefore = 0;
+      metrics = MetricsLog.create(files.metrics(), METRICS_HEADER);
+      eval = MetricsLog.create(files.eval(), EVAL_HEADER);
+    }
+    long start = System.nanoTime();
+    long lastEval = -1;
+    try (metrics;
+        eval) {
+      double recentLoss = Double.NaN;
+      double recentClip = 0;
+      long windowStart = System.nanoTime();
+      long windowSteps = 0;
+      double speed = 0;
+      for (long step = firstStep; step <= config.steps(); step++) {
+        double lr = config.learningRate(step);
+        Batch batch = task.trainBatch(step);
+        StepResult r = engine.train(step, batch, lr);
+        metrics.row(
+            step, r.loss(), r.unadjustedLoss(), r.threshold(), r.clipped(), lr, r.maxExampleLoss(),
+            r.minScale(), r.gradNorm(), r.skipped(), r.injected());
+        double clipRate = config.stabilizer().equals("alrc") ? (double) r.clipped() / config.batch()
+            : (r.clipped() > 0 ? 1 : 0);
+        recentLoss = Double.isNaN(recentLoss) || !Double.isFinite(r.unadjustedLoss())
+            ? r.unadjustedLoss() : 0.98 * recentLoss + 0.02 * r.unadjustedLoss();
+        recentClip = 0.98 * recentClip + 0.02 * clipRate;
+        windowSteps++;
+        double elapsed = (System.nanoTime() - windowStart) / 1e9;
+        if (elapsed > 0) {
+          speed = windowSteps / elapsed;
+        }
+        if (elapsed > 30) {
+          windowStart = System.nanoTime();
+          windowSteps = 0;
+        }
+        progress.update(step, speed, recentLoss, recentClip);
+        if (step % config.evalEvery() == 0 || step == config.steps()) {
+          eval.row(step, evaluate());
+          lastEval = step;
+        }
+        if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+          checkpoint(step, metrics.sync(), eval.sync(), wallBefore + (System.nanoTime() - start) / 1e9);
+        }
+      }
+    }
+    double wall = wallBefore + (System.nanoTime() - start) / 1e9;
+    Summary summary = summarize(wall);
+    RunFiles.writeJson(files.summary(), summary);
+    progress.close();
+    return summary;
+  }
+
+  private record Restored(long step, long metricsLength, long evalLength, double wallSeconds, byte[] engine) {}
+
+  private void checkpoint(long step, long metricsLength, long evalLength, double wall) throws IOException {
+    ByteArrayOutputStream engineBytes = new ByteArrayOutputStream(1 << 20);
+    try (DataOutputStream out = new DataOutputStream(engineBytes)) {
+      engine.save(out);
+    }
+    byte[] bytes =
+        SnapshotFormat.encode(
+            CHECKPOINT_KIND,
+            out -> {
+              out.writeLong(step);
+              out.writeLong(metricsLength);
+              out.writeLong(evalLength);
+              out.writeDouble(wall);
+              out.writeInt(engineBytes.size());
+              engineBytes.writeTo(out);
+            });
+    SnapshotFormat.writeAtomically(checkpointFile(files), bytes);
+  }
+
+  /** The mean per-example error over the first {@code eval_examples} evaluation examples. */
+  private double evaluate() {
+    int n = Math.min(config.evalExamples(), task.evalSize());
+    double sum = 0;
+    int count = 0;
+    for (int from = 0; from < n; from += EVAL_CHUNK) {
+      double[] errors = engine.evaluate(task.evalBatch(from, Math.min(n, from + EVAL_CHUNK)));
+      for (double e : errors) {
+        sum += e;
+        count++;
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
+  }
+
+  private Summary summarize(double wall) {
+    CsvTable m = CsvTable.read(files.metrics());
+    CsvTable e = CsvTable.read(files.eval());
+    double[] unadjusted = m.column("unadjusted_loss");
+    double[] clipped = m.column("clipped");
+    double[] skipped = m.column("skipped");
+    double clipSum = 0;
+    long skippedSteps = 0;
+    for (int i = 0; i < clipped.length; i++) {
+      clipSum += config.stabilizer().equals("alrc") ? clipped[i] : (clipped[i] > 0 ? 1 : 0);
+      skippedSteps += skipped[i] > 0 ? 1 : 0;
+    }
+    double units = config.stabilizer().equals("alrc") ? (double) m.rows() * config.batch() : m.rows();
+    double[] testErrors = e.column("test_error");
+    return new Summary(
+        Stats.tailMean(unadjusted, 0.1),
+        testErrors.length == 0 ? Double.NaN : testErrors[testErrors.length - 1],
+        units == 0 ? 0 : clipSum / units,
+        skippedSteps,
+        Stats.max(unadjusted),
+        m.rows(),
+        wall > 0 ? m.rows() / wall : Double.NaN,
+        wall);
+  }
+}
