@@ -31,11 +31,15 @@ import java.util.OptionalDouble;
  * <h2>Extensions (off by default)</h2>
  *
  * <ul>
- *   <li>{@code warmupLosses} K &gt; 0: the initial moments are estimated from the first K example
- *       losses instead of the fixed guesses {@code initialMu1}, {@code initialMu2} (which depend on
- *       the loss scale). Until K losses have been seen, nothing is clipped.
+ *   <li>{@code warmupLosses} K &gt; 0: the initial moments are the sample mean and mean square of
+ *       the first example losses instead of the fixed guesses {@code initialMu1}, {@code
+ *       initialMu2} (which depend on the loss scale). Until K losses have been seen, nothing is
+ *       clipped. Steps count whole: the step that brings the count to K or more contributes all
+ *       its losses, so with batches of B the estimate uses between K and K + B - 1 losses.
  *   <li>{@code lowerN}: a lower threshold {@code lmin = mu1 - lowerN * sigma}; a positive loss below
- *       it is scaled up to {@code lmin} (its scale is then above 1).
+ *       it is scaled up to {@code lmin} (its scale {@code lmin / L_i} is then above 1, and grows
+ *       without bound as {@code L_i} approaches 0: infinite for a loss below about {@code lmin *
+ *       2^-1024}).
  * </ul>
  *
  * @param n threshold in standard deviations above the running mean; finite, &gt; 0
@@ -46,7 +50,10 @@ import java.util.OptionalDouble;
  * @param initialMu1 {@code mu1(0)}, the initial running mean of the loss; finite, &gt;= 0
  * @param initialMu2 {@code mu2(0)}, the initial running mean of the squared loss; finite, &gt; {@code
  *     initialMu1^2}
- * @param eps added to the variance under the square root; finite, &gt;= 0
+ * @param eps added to the variance under the square root; finite, &gt;= 0. Keep it above 0: with
+ *     0, {@code sigma} is 0 whenever {@code mu2 <= mu1^2}, and if {@code mu1} is then 0 too (after
+ *     a long run of zero losses) {@code lmax} is 0, every positive loss gets scale 0 and the
+ *     moments never move again
  * @param nonFiniteLimit the K-th consecutive step with a non-finite loss raises {@link
  *     NonFiniteLossException}; &gt;= 1
  * @param warmupLosses extension: number of example losses from which the initial moments are
@@ -308,7 +315,10 @@ public record AlrcConfig(
       return this;
     }
 
-    /** Extension: estimate the initial moments from the first {@code k} example losses. */
+    /**
+     * Extension: estimate the initial moments from the first {@code k} example losses (the step
+     * that reaches {@code k} counts whole).
+     */
     public Builder warmupLosses(int k) {
       this.warmupLosses = k;
       return this;

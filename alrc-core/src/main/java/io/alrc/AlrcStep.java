@@ -84,7 +84,7 @@ public final class AlrcStep {
     return skipped;
   }
 
-  /** Number of examples; 0 only for a skipped step that the caller does not need the sizes of. */
+  /** Number of examples in the step, skipped steps included (their scales are all 0). */
   public int size() {
     return scales.length;
   }
