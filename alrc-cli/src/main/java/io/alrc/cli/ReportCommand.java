@@ -1,0 +1,109 @@
+package io.alrc.cli;
+
+import io.alrc.experiments.run.Report;
+import io.alrc.experiments.run.RunRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code alrc report}: learning curves and tables of final errors over run directories or folders
+ * of run directories (a sweep).
+ */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    header = "Write learning curves and final-error tables of training runs.",
+    description = {
+      "Reads run directories (each with config.json, metrics.csv, eval.csv and, when finished,"
+          + " summary.json) or folders holding run directories, groups runs that differ only in"
+          + " the seed as repeats, and writes report.md (final train and test errors as mean +/- sd"
+          + " over repeats, in the paper's layout: a row per loss/batch, a column per stabilizer"
+          + " setting) and learning-curve PNGs (boxcar-averaged, log y axis, repeats as their mean"
+          + " with a band of one standard deviation).",
+      ""
+    })
+final class ReportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "Run directories or folders of them.")
+  List<Path> dirs;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Where to write the report. Default: RUN_DIR/report for one argument, else ./report.")
+  Path out;
+
+  @Option(
+      names = "--boxcar",
+      paramLabel = "STEPS",
+      defaultValue = "0",
+      description = "Boxcar window of the training curves in steps; 0 picks 1/50 of a run.")
+  int boxcar;
+
+  @Override
+  public Integer call() throws IOException {
+    if (boxcar < 0) {
+      throw CliException.invalidInput("--boxcar (" + boxcar + ") must be >= 0");
+    }
+    List<RunRecord> runs = new ArrayList<>();
+    for (Path dir : dirs) {
+      collect(dir, runs);
+    }
+    if (runs.isEmpty()) {
+      throw CliException.invalidInput("no run directories (with config.json) found under " + dirs);
+    }
+    Path target = out != null ? out : dirs.size() == 1 ? dirs.get(0).resolve("report") : Path.of("report");
+    Report.Result result = Report.write(runs, target, boxcar);
+    spec.commandLine().getOut().println(result.markdown());
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private static void collect(Path dir, List<RunRecord> runs) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw CliException.invalidInput(dir + " is not a directory");
+    }
+    if (Files.isRegularFile(dir.resolve("config.json"))) {
+      try {
+        runs.add(RunRecord.read(dir));
+      } catch (IllegalArgumentException e) {
+        throw CliException.invalidInput(e.getMessage(), e);
+      }
+      return;
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      for (Path child : children.sorted().toList()) {
+        if (Files.isDirectory(child) && !child.getFileName().toString().equals("report")) {
+          collectIfRun(child, runs);
+        }
+      }
+    }
+  }
+
+  private static void collectIfRun(Path dir, List<RunRecord> runs) throws IOException {
+    if (Files.isRegularFile(dir.resolve("config.json"))) {
+      collect(dir, runs);
+    } else {
+      try (Stream<Path> children = Files.list(dir)) {
+        for (Path child : children.sorted().toList()) {
+          if (Files.isDirectory(child)) {
+            collectIfRun(child, runs);
+          }
+        }
+      }
+    }
+  }
+}
