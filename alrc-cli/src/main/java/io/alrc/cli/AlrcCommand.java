@@ -42,7 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'alrc COMMAND --help' (or 'alrc help COMMAND') for a command's options."},
-    subcommands = {HelpCommand.class, ReplayCommand.class, ReportCommand.class})
+    subcommands = {HelpCommand.class, ReplayCommand.class, DataCommand.class, ReportCommand.class})
 public final class AlrcCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
