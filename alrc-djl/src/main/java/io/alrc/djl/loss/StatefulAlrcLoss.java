@@ -1,0 +1,604 @@
+package io.alrc.djl.loss;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.loss.Loss;
+import io.alrc.AlrcClipper;
+import io.alrc.AlrcConfig;
+import io.alrc.AlrcState;
+import io.alrc.AlrcStep;
+import io.alrc.NonFiniteLossException;
+import io.alrc.snapshot.AlrcSnapshot;
+import io.alrc.telemetry.StepTelemetry;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Adaptive learning rate clipping (ALRC; Ede and Beanland, arXiv 1906.09060) as a DJL {@link
+ * Loss}: a <b>stateful</b>, <b>not thread-safe</b> wrapper around a {@link PerExampleLoss} that
+ * carries the running moments {@code mu1}, {@code mu2} of the loss from step to step. Build it with
+ * {@link AlrcLoss#builder()}.
+ *
+ * <p>For the per-example losses {@code L_1..L_B} of a training step and the committed state, the
+ * value of {@link #evaluate} is
+ *
+ * <pre>
+ * lmax      = mu1 + n * sigma,  sigma = sqrt(max(mu2 - mu1^2, 0) + eps)   # committed state, before this step
+ * s_i       = L_i &lt; lmax ? 1 : lmax / L_i                              # a constant: no gradient flows through it
+ * objective = mean_i(s_i * L_i)                                         # gradient of example i: s_i * dL_i/dtheta
+ * </pre>
+ *
+ * exactly {@link AlrcClipper}'s rule; the constants are {@link AlrcConfig}'s.
+ *
+ * <h2>Once per step: evaluate, then commit</h2>
+ *
+ * DJL evaluates a loss more often than once per step: {@code Loss.updateAccumulators} evaluates it
+ * again for the logged loss, and validation evaluates it on other data. So {@link #evaluate} never
+ * advances the statistics: it computes the scales from the <em>committed</em> state and keeps the
+ * step's losses as <em>pending</em> (the latest evaluation per device replaces an earlier one). The
+ * statistics advance when the step is {@link #commit() committed}, once, after backward and before
+ * the optimizer step; a step that must not count (a non-finite loss or gradient) is {@link
+ * #discard() discarded} instead. {@link io.alrc.djl.training.StepGuard} does this for you, as a
+ * {@code TrainingListener} in {@code EasyTrain.fit} or by one call in a hand-written loop. With
+ * several devices, the pending evaluations of all devices are committed as one batch.
+ *
+ * <p>The accumulator methods ({@code addAccumulator}, {@code updateAccumulators}, ...) are handed
+ * to the wrapped loss as a batch mean, as DJL's {@code AbstractCompositeLoss} hands them to its
+ * components: training and validation logs show the <em>unclipped</em> mean loss, and they never
+ * touch ALRC's state. The batch of a training step whose loss was not finite is left out of the
+ * accumulators, so epoch means stay finite across a skipped step (a per-batch value such as DJL's
+ * {@code train/all} then reads NaN for that batch, which is why {@link
+ * io.alrc.djl.training.StepGuard#withoutDivergenceCheck} exists).
+ *
+ * <h2>Edge cases</h2>
+ *
+ * <ul>
+ *   <li>A loss of 0 has scale 1. A finite negative loss throws {@link IllegalArgumentException}
+ *       from {@link #evaluate}, naming the example and value (ALRC's domain is {@code L >= 0}).
+ *   <li>A non-finite loss (NaN, infinity) in a batch: {@link #evaluate} multiplies every loss by 1
+ *       (never 0, so DJL's first-step check for all-zero gradients does not fire), and the step
+ *       must be skipped. {@link #discard()} leaves the state as it was; {@link #commit()} records
+ *       the skip as {@link AlrcClipper} does (moments untouched, counted, {@link
+ *       NonFiniteLossException} at the {@link AlrcConfig#nonFiniteLimit() K-th} in a row).
+ *   <li>{@link #commit()} without a pending evaluation throws {@link IllegalStateException}.
+ * </ul>
+ *
+ * <h2>Memory</h2>
+ *
+ * The arrays {@link #evaluate} creates besides its result are closed before it returns; the
+ * result lives in the predictions' manager, as with DJL's own losses.
+ *
+ * <h2>Thread safety</h2>
+ *
+ * Not thread-safe in general: one instance belongs to one training. The pending evaluations are
+ * guarded, so DJL's multi-device training may evaluate splits from several threads.
+ */
+public final class StatefulAlrcLoss extends Loss {
+  private final PerExampleLoss base;
+  private final Loss accumulators;
+  private final AlrcClipper clipper;
+
+  private AlrcState state;
+  private AlrcStep lastStep;
+  private StepTelemetry lastTelemetry;
+  private final Map<Device, Pending> pending = new LinkedHashMap<>();
+  private final Set<NDList> nonFiniteTraining =
+      Collections.newSetFromMap(new IdentityHashMap<>());
+
+  StatefulAlrcLoss(String name, PerExampleLoss base, AlrcConfig config) {
+    super(name);
+    this.base = base;
+    this.accumulators = new PerExampleLosses.BatchMeanLoss(name, base);
+    this.clipper = new AlrcClipper(config);
+    this.state = clipper.init();
+  }
+
+  /** The configuration. */
+  public AlrcConfig config() {
+    return clipper.config();
+  }
+
+  /** The wrapped per-example loss. */
+  public PerExampleLoss baseLoss() {
+    return base;
+  }
+
+  /** The committed state: the moments the next step's threshold is computed from. */
+  public synchronized AlrcState state() {
+    return state;
+  }
+
+  /** The last committed step (scales, clipped losses, threshold), if any. */
+  public synchronized Optional<AlrcStep> lastStep() {
+    return Optional.ofNullable(lastStep);
+  }
+
+  /**
+   * What ALRC did in the last committed or discarded step, as the shared telemetry record; a
+   * discarded step has {@code skipped} set.
+   */
+  public synchronized Optional<StepTelemetry> lastTelemetry() {
+    return Optional.ofNullable(lastTelemetry);
+  }
+
+  /**
+   * The clipped batch-mean objective {@code mean_i(s_i * L_i)}, with scales from the committed
+   * state; records the step's losses as pending for {@link #commit()} and changes nothing else.
+   *
+   * @param labels the labels
+   * @param predictions the predictions, first dimension the batch
+   * @return a scalar whose gradient for example {@code i} is {@code s_i * dL_i/dtheta / B}
+   * @throws IllegalArgumentException if the per-example loss does not have shape {@code (B,)}, or
+   *     a finite loss is negative (naming the example and value)
+   */
+  @Override
+  public NDArray evaluate(NDList labels, NDList predictions) {
+    NDArray per = base.evaluate(labels, predictions);
+    boolean own = !PerExampleLosses.isInput(per, labels, predictions);
+    try {
+      long batch = predictions.head().getShape().get(0);
+      PerExampleLosses.checkPerExample(base.name(), per, batch);
+      float[] losses = toFloats(per);
+      int bad = firstNonFinite(losses);
+      float[] multipliers = new float[losses.length];
+      AlrcStep step = null;
+      AlrcState before;
+      synchronized (this) {
+        before = state;
+      }
+      if (bad < 0) {
+        step = clipper.update(losses, before);
+        step.copyScalesTo(multipliers);
+      } else {
+        java.util.Arrays.fill(multipliers, 1f);
+      }
+      synchronized (this) {
+        if (pending.isEmpty()) {
+          nonFiniteTraining.clear();
+        }
+        pending.put(per.getDevice(), new Pending(losses, before, step, bad));
+        if (bad >= 0) {
+          nonFiniteTraining.add(predictions);
+        }
+      }
+      try (NDArray s = scalesLike(per, multipliers);
+          NDArray weighted = per.mul(s)) {
+        return weighted.mean();
+      }
+    } finally {
+      if (own) {
+        per.close();
+      }
+    }
+  }
+
+  /** Whether an evaluation is pending (evaluated since the last commit or discard). */
+  public synchronized boolean hasPending() {
+    return !pending.isEmpty();
+  }
+
+  /**
+   * Describes the first non-finite loss of the pending evaluations, e.g. {@code "loss of example
+   * 3 is NaN"}; empty if all are finite or nothing is pending.
+   */
+  public synchronized Optional<String> pendingNonFiniteLoss() {
+    for (Pending p : pending.values()) {
+      if (p.nonFiniteIndex >= 0) {
+        return Optional.of(
+            String.format(
+                Locale.ROOT,
+                "loss of example %d is %s",
+                p.nonFiniteIndex,
+                p.losses[p.nonFiniteIndex]));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Advances the statistics by the pending step, once: the only method that moves {@code mu1} and
+   * {@code mu2}. Call it after backward and before the optimizer step (or let {@link
+   * io.alrc.djl.training.StepGuard} call it).
+   *
+   * @return the committed step
+   * @throws IllegalStateException if nothing is pending
+   * @throws NonFiniteLossException if the pending losses are non-finite for the {@link
+   *     AlrcConfig#nonFiniteLimit() K-th} step in a row (the state stays as before)
+   */
+  public synchronized AlrcStep commit() {
+    if (pending.isEmpty()) {
+      throw new IllegalStateException(
+          "commit() found no pending ALRC evaluation: call evaluate(labels, predictions) for the"
+              + " training batch (inside the GradientCollector) before committing, once per step");
+    }
+    try {
+      AlrcStep step;
+      if (pending.size() == 1) {
+        Pending p = pending.values().iterator().next();
+        step =
+            p.step != null && p.stateAtEvaluate == state ? p.step : clipper.update(p.losses, state);
+      } else {
+        step = clipper.update(concatenated(), state);
+      }
+      state = step.state();
+      lastStep = step;
+      lastTelemetry = step.telemetry();
+      return step;
+    } finally {
+      pending.clear();
+    }
+  }
+
+  /**
+   * Drops the pending step without touching the state: for a step that is skipped (a non-finite
+   * loss or gradient).
+   *
+   * @return the skipped step's telemetry ({@code skipped} set), or empty if nothing was pending
+   */
+  public synchronized Optional<StepTelemetry> discard() {
+    if (pending.isEmpty()) {
+      return Optional.empty();
+    }
+    double observed = Double.NEGATIVE_INFINITY;
+    for (Pending p : pending.values()) {
+      if (p.nonFiniteIndex >= 0) {
+        observed = p.losses[p.nonFiniteIndex];
+        break;
+      }
+      for (float l : p.losses) {
+        observed = Math.max(observed, l);
+      }
+    }
+    double sigma = state.sigma(config().eps());
+    lastTelemetry =
+        new StepTelemetry(
+            state.steps() + 1,
+            observed,
+            state.mu1() + config().n() * sigma,
+            state.mu1(),
+            sigma,
+            0,
+            Double.NaN,
+            true);
+    pending.clear();
+    return Optional.of(lastTelemetry);
+  }
+
+  /** The configuration and committed state in the versioned snapshot format ({@link AlrcSnapshot}). */
+  public synchronized byte[] snapshot() {
+    return new AlrcSnapshot(config(), state).toBytes();
+  }
+
+  /**
+   * Continues from a snapshot taken by {@link #snapshot()}; drops any pending evaluation.
+   *
+   * @throws IllegalArgumentException if the bytes are not an ALRC snapshot
+   * @throws IllegalStateException if the snapshot was taken with another configuration (naming
+   *     both)
+   */
+  public synchronized void restore(byte[] bytes) {
+    AlrcState restored = AlrcSnapshot.fromBytes(bytes).stateFor(config());
+    state = restored;
+    pending.clear();
+  }
+
+  /** Back to the fresh state {@code mu1(0)}, {@code mu2(0)}; drops any pending evaluation. */
+  public synchronized void reset() {
+    state = clipper.init();
+    lastStep = null;
+    lastTelemetry = null;
+    pending.clear();
+  }
+
+  // Accumulators: the wrapped loss's batch mean, as AbstractCompositeLoss hands them to components.
+
+  /** {@inheritDoc} Kept by the wrapped loss (the unclipped batch mean). */
+  @Override
+  public void addAccumulator(String key) {
+    accumulators.addAccumulator(key);
+  }
+
+  /** {@inheritDoc} Evaluates the wrapped loss; never touches ALRC's state. */
+  @Override
+  public void updateAccumulator(String key, NDList labels, NDList predictions) {
+    updateAccumulators(new String[] {key}, labels, predictions);
+  }
+
+  /**
+   * {@inheritDoc} Evaluates the wrapped loss (the unclipped batch mean); never touches ALRC's
+   * state. The predictions of a training step whose loss was not finite are left out.
+   */
+  @Override
+  public void updateAccumulators(String[] keys, NDList labels, NDList predictions) {
+    synchronized (this) {
+      if (nonFiniteTraining.contains(predictions)) {
+        return;
+      }
+    }
+    accumulators.updateAccumulators(keys, labels, predictions);
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void resetAccumulator(String key) {
+    accumulators.resetAccumulator(key);
+  }
+
+  /** {@inheritDoc} The unclipped mean loss. */
+  @Override
+  public float getAccumulator(String key) {
+    return accumulators.getAccumulator(key);
+  }
+
+  @Override
+  public String toString() {
+    return getName() + "[" + config() + ", " + state() + "]";
+  }
+
+  private float[] concatenated() {
+    int n = 0;
+    for (Pending p : pending.values()) {
+      n += p.losses.length;
+    }
+    float[] all = new float[n];
+    int at = 0;
+    for (Pending p : pending.values()) {
+      System.arraycopy(p.losses, 0, all, at, p.losses.length);
+      at += p.losses.length;
+    }
+    return all;
+  }
+
+  private static float[] toFloats(NDArray per) {
+    if (per.getDataType() == DataType.FLOAT32) {
+      return per.toFloatArray();
+    }
+    try (NDArray f = per.toType(DataType.FLOAT32, true)) {
+      return f.toFloatArray();
+    }
+  }
+
+  private static NDArray scalesLike(NDArray per, float[] multipliers) {
+    NDArray s = per.getManager().create(multipliers);
+    if (per.getDataType() == DataType.FLOAT32) {
+      return s;
+    }
+    try (s) {
+      return s.toType(per.getDataType(), true);
+    }
+  }
+
+  private static int firstNonFinite(float[] losses) {
+    for (int i = 0; i < losses.length; i++) {
+      if (!Float.isFinite(losses[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** One device's evaluation awaiting commit. */
+  private static final class Pending {
+    final float[] losses;
+    final AlrcState stateAtEvaluate;
+    final AlrcStep step;
+    final int nonFiniteIndex;
+
+    Pending(float[] losses, AlrcState stateAtEvaluate, AlrcStep step, int nonFiniteIndex) {
+      this.losses = losses;
+      this.stateAtEvaluate = stateAtEvaluate;
+      this.step = step;
+      this.nonFiniteIndex = nonFiniteIndex;
+    }
+  }
+
+  /**
+   * Builds a {@link StatefulAlrcLoss} in DJL's style: {@code setBaseLoss} is required, {@code optX}
+   * are optional, and {@link #build()} validates. Unset options take the chosen profile's defaults
+   * from {@link AlrcConfig} ({@code reference} unless {@link #optProfile} says otherwise); they are
+   * not restated here.
+   */
+  public static final class Builder {
+    private PerExampleLoss base;
+    private String name;
+    private AlrcConfig.Profile profile;
+    private AlrcConfig config;
+    private Double n;
+    private Double beta1;
+    private Double beta2;
+    private Double initialMu1;
+    private Double initialMu2;
+    private Double eps;
+    private Integer nonFiniteLimit;
+    private Integer warmupLosses;
+    private Double lowerN;
+
+    Builder() {}
+
+    /** Required: the per-example loss to clip. */
+    public Builder setBaseLoss(PerExampleLoss base) {
+      this.base = base;
+      return this;
+    }
+
+    /** The loss's name in DJL's logs; default {@code "ALRC_" + baseLoss.name()}. */
+    public Builder optName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** The parameter profile whose defaults the unset options take; default {@code reference}. */
+    public Builder optProfile(AlrcConfig.Profile profile) {
+      this.profile = profile;
+      return this;
+    }
+
+    /** A complete configuration; cannot be combined with the per-field options. */
+    public Builder optConfig(AlrcConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    /** Threshold in running standard deviations above the running mean. */
+    public Builder optN(double n) {
+      this.n = n;
+      return this;
+    }
+
+    /** Both decays, {@code beta1} and {@code beta2}. */
+    public Builder optBeta(double beta) {
+      this.beta1 = beta;
+      this.beta2 = beta;
+      return this;
+    }
+
+    /** Decay of the running mean {@code mu1}. */
+    public Builder optBeta1(double beta1) {
+      this.beta1 = beta1;
+      return this;
+    }
+
+    /** Decay of the running second moment {@code mu2}. */
+    public Builder optBeta2(double beta2) {
+      this.beta2 = beta2;
+      return this;
+    }
+
+    /** {@code mu1(0)}, the initial running mean of the loss. */
+    public Builder optInitialMu1(double mu1) {
+      this.initialMu1 = mu1;
+      return this;
+    }
+
+    /** {@code mu2(0)}, the initial running mean of the squared loss. */
+    public Builder optInitialMu2(double mu2) {
+      this.initialMu2 = mu2;
+      return this;
+    }
+
+    /** Added to the variance under the square root. */
+    public Builder optEps(double eps) {
+      this.eps = eps;
+      return this;
+    }
+
+    /**
+     * The K-th consecutive non-finite step raises an error; {@link
+     * io.alrc.djl.training.StepGuard} takes it as its own limit unless given another.
+     */
+    public Builder optNonFiniteLimit(int limit) {
+      this.nonFiniteLimit = limit;
+      return this;
+    }
+
+    /** Extension: estimate the initial moments from the first {@code k} example losses. */
+    public Builder optWarmupLosses(int k) {
+      this.warmupLosses = k;
+      return this;
+    }
+
+    /** Extension: a lower threshold {@code mu1 - lowerN * sigma}. */
+    public Builder optLowerN(double lowerN) {
+      this.lowerN = lowerN;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException if no base loss is set, if {@code optConfig} is combined
+     *     with per-field options or a profile, or naming the first invalid parameter
+     */
+    public StatefulAlrcLoss build() {
+      if (base == null) {
+        throw new IllegalArgumentException(
+            "setBaseLoss(...) is required: the per-example loss to clip, e.g."
+                + " PerExampleLosses.mse()");
+      }
+      List<String> fields = setFields();
+      AlrcConfig resolved;
+      if (config != null) {
+        if (!fields.isEmpty() || profile != null) {
+          throw new IllegalArgumentException(
+              "optConfig(...) cannot be combined with " + (profile != null ? "optProfile, " : "")
+                  + String.join(", ", fields) + ": set them on the AlrcConfig instead");
+        }
+        resolved = config;
+      } else {
+        AlrcConfig.Builder b =
+            (profile != null ? profile : AlrcConfig.Profile.REFERENCE).builder();
+        if (n != null) {
+          b.n(n);
+        }
+        if (beta1 != null) {
+          b.beta1(beta1);
+        }
+        if (beta2 != null) {
+          b.beta2(beta2);
+        }
+        if (initialMu1 != null) {
+          b.initialMu1(initialMu1);
+        }
+        if (initialMu2 != null) {
+          b.initialMu2(initialMu2);
+        }
+        if (eps != null) {
+          b.eps(eps);
+        }
+        if (nonFiniteLimit != null) {
+          b.nonFiniteLimit(nonFiniteLimit);
+        }
+        if (warmupLosses != null) {
+          b.warmupLosses(warmupLosses);
+        }
+        if (lowerN != null) {
+          b.lowerN(lowerN);
+        }
+        resolved = b.build();
+      }
+      String resolvedName = name != null ? name : "ALRC_" + base.name();
+      if (resolvedName.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank");
+      }
+      return new StatefulAlrcLoss(resolvedName, base, resolved);
+    }
+
+    private List<String> setFields() {
+      List<String> out = new ArrayList<>();
+      if (n != null) {
+        out.add("optN");
+      }
+      if (beta1 != null || beta2 != null) {
+        out.add("optBeta");
+      }
+      if (initialMu1 != null) {
+        out.add("optInitialMu1");
+      }
+      if (initialMu2 != null) {
+        out.add("optInitialMu2");
+      }
+      if (eps != null) {
+        out.add("optEps");
+      }
+      if (nonFiniteLimit != null) {
+        out.add("optNonFiniteLimit");
+      }
+      if (warmupLosses != null) {
+        out.add("optWarmupLosses");
+      }
+      if (lowerN != null) {
+        out.add("optLowerN");
+      }
+      return out;
+    }
+  }
+}
