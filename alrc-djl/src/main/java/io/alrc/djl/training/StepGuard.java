@@ -10,6 +10,7 @@ import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.Gradients;
 import io.alrc.telemetry.StepTelemetry;
+import io.alrc.snapshot.SnapshotFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +66,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class StepGuard implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(StepGuard.class);
+
+  /** The kind written in the guard's snapshots. */
+  public static final String SNAPSHOT_KIND = "step-guard";
 
   private final StatefulAlrcLoss alrc;
   private final List<GradientStabilizer> stabilizers;
@@ -256,6 +260,97 @@ public final class StepGuard implements TrainingListener {
   /** The limit K: the K-th non-finite step in a row throws. */
   public int nonFiniteLimit() {
     return nonFiniteLimit;
+  }
+
+  /**
+   * Saves the guard's counters and the state of its ALRC loss and every stabilizer, in the
+   * versioned snapshot envelope (kind {@value #SNAPSHOT_KIND}), so a checkpointed run resumes with
+   * the same statistics and the same count of non-finite steps in a row. Call it between steps.
+   */
+  public byte[] snapshot() {
+    return SnapshotFormat.encode(
+        SNAPSHOT_KIND,
+        out -> {
+          out.writeLong(steps);
+          out.writeLong(skippedSteps);
+          out.writeInt(consecutiveSkipped);
+          writeBlock(out, alrc != null ? alrc.snapshot() : new byte[0]);
+          out.writeInt(stabilizers.size());
+          for (GradientStabilizer s : stabilizers) {
+            out.writeUTF(s.kind());
+            writeBlock(out, s.snapshot());
+          }
+        });
+  }
+
+  /**
+   * Restores what {@link #snapshot()} wrote, for a guard built the same way (same ALRC
+   * configuration, same stabilizers in the same order).
+   *
+   * @throws IllegalArgumentException if the snapshot was taken with other components, naming them
+   */
+  public void restore(byte[] bytes) {
+    SnapshotFormat.decode(
+        bytes,
+        SNAPSHOT_KIND,
+        in -> {
+          long savedSteps = in.readLong();
+          long savedSkipped = in.readLong();
+          int savedConsecutive = in.readInt();
+          byte[] alrcBytes = readBlock(in);
+          if ((alrc == null) != (alrcBytes.length == 0)) {
+            throw new IllegalArgumentException(
+                "snapshot was taken " + (alrc == null ? "with" : "without")
+                    + " an ALRC loss, this guard has " + (alrc == null ? "none" : "one"));
+          }
+          int n = in.readInt();
+          if (n != stabilizers.size()) {
+            throw new IllegalArgumentException(
+                "snapshot holds " + n + " stabilizers, this guard has " + stabilizers.size());
+          }
+          byte[][] states = new byte[n][];
+          for (int i = 0; i < n; i++) {
+            String kind = in.readUTF();
+            if (!kind.equals(stabilizers.get(i).kind())) {
+              throw new IllegalArgumentException(
+                  "stabilizer " + (i + 1) + " of the snapshot is " + kind + ", this guard has "
+                      + stabilizers.get(i).kind());
+            }
+            states[i] = readBlock(in);
+          }
+          if (alrc != null) {
+            alrc.restore(alrcBytes);
+          }
+          for (int i = 0; i < n; i++) {
+            stabilizers.get(i).restore(states[i]);
+          }
+          steps = savedSteps;
+          skippedSteps = savedSkipped;
+          consecutiveSkipped = savedConsecutive;
+          decision = 0;
+          acknowledged = 0;
+          skipping = false;
+          last = null;
+          return null;
+        });
+  }
+
+  private static void writeBlock(java.io.DataOutputStream out, byte[] bytes)
+      throws java.io.IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static byte[] readBlock(java.io.DataInputStream in) throws java.io.IOException {
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IllegalArgumentException("StepGuard snapshot is corrupt: block length " + n);
+    }
+    byte[] b = in.readNBytes(n);
+    if (b.length != n) {
+      throw new java.io.EOFException();
+    }
+    return b;
   }
 
   /** The last step's report, if any. */

@@ -23,6 +23,14 @@ public interface Task extends AutoCloseable {
   /** Evaluation examples {@code from} (inclusive) to {@code to} (exclusive) as one batch. */
   Batch evalBatch(int from, int to);
 
+  /**
+   * The factor {@code w} of the per-example loss {@code w * mean(err^p)}: 25 for CIFAR-10, as the
+   * paper.
+   */
+  default double lossWeight() {
+    return 1;
+  }
+
   /** A description of the data used, for the run's log. */
   String describeData();
 

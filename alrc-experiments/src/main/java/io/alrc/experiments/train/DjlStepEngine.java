@@ -1,0 +1,301 @@
+package io.alrc.experiments.train;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
+import ai.djl.util.Pair;
+import io.alrc.AlrcConfig;
+import io.alrc.djl.loss.AlrcLoss;
+import io.alrc.djl.loss.PerExampleLoss;
+import io.alrc.djl.loss.PerExampleLosses;
+import io.alrc.djl.loss.StatefulAlrcLoss;
+import io.alrc.djl.stabilizer.GradientStabilizer;
+import io.alrc.djl.stabilizer.GradientStabilizers;
+import io.alrc.djl.training.CheckpointableAdam;
+import io.alrc.djl.training.StepGuard;
+import io.alrc.djl.training.StepReport;
+import io.alrc.stabilizer.AdaptiveGradientClipper;
+import io.alrc.stabilizer.AutoClip;
+import io.alrc.stabilizer.ZClip;
+import io.alrc.telemetry.StepTelemetry;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * The training engine on DJL with the PyTorch engine, built from the project's DJL components: the
+ * per-example loss of the run ({@code w * mean(err^p)}, then the optional safeguard), ALRC as a
+ * {@link StatefulAlrcLoss} or one gradient stabilizer, a {@link StepGuard} that commits the
+ * statistics once per step and skips non-finite steps, and Adam with saveable state ({@link
+ * CheckpointableAdam}) or SGD.
+ *
+ * <p>One engine per JVM: DJL allows one gradient collection at a time, and the engine's seed is
+ * global.
+ */
+public final class DjlStepEngine implements StepEngine {
+  private final TrainConfig config;
+  private final Model model;
+  private final Trainer trainer;
+  private final StepGuard guard;
+  private final CheckpointableAdam adam;
+  private final ScheduledRate rate = new ScheduledRate();
+  private final Recorder recorder;
+  private final PerExampleLoss error;
+  private final int inputChannels;
+
+  /**
+   * Builds the network of {@code task}, initialises it from the run's seed, and sets up loss,
+   * stabilizer and optimizer.
+   */
+  public DjlStepEngine(TrainConfig config, Task task) {
+    this.config = config;
+    Engine engine = Engine.getEngine("PyTorch");
+    engine.setRandomSeed((int) (config.seed() ^ (config.seed() >>> 32)));
+    Block block = task.network(config);
+    this.model = Model.newInstance(task.name(), engine.defaultDevice(), "PyTorch");
+    model.setBlock(block);
+
+    double p = config.loss().equals("quartic") ? 4 : 2;
+    this.error = PerExampleLosses.meanPower(p, task.lossWeight());
+    PerExampleLoss perExample = error;
+    if (config.loss().equals("huber")) {
+      perExample = PerExampleLosses.sqrtAbove(perExample, 1);
+    }
+    if (config.safeguard()) {
+      perExample = PerExampleLosses.sqrtAbove(perExample, 50);
+    }
+    this.recorder = new Recorder(perExample);
+
+    StatefulAlrcLoss alrc = null;
+    Loss loss;
+    StepGuard.Builder guardBuilder = StepGuard.builder();
+    switch (config.stabilizer()) {
+      case "alrc" -> {
+        AlrcConfig alrcConfig =
+            AlrcConfig.Profile.parse(config.profile()).builder().n(config.n()).build();
+        alrc = AlrcLoss.builder().setBaseLoss(recorder).optConfig(alrcConfig).build();
+        loss = alrc;
+        guardBuilder.optAlrcLoss(alrc);
+      }
+      case "none" -> loss = PerExampleLosses.batchMean(recorder);
+      default -> {
+        loss = PerExampleLosses.batchMean(recorder);
+        guardBuilder.addStabilizer(gradientStabilizer(config));
+      }
+    }
+    this.guard = guardBuilder.build();
+
+    Optimizer optimizer;
+    if (config.optimizer().equals("adam")) {
+      adam = CheckpointableAdam.builder().optLearningRateTracker(rate).build();
+      optimizer = adam;
+    } else {
+      adam = null;
+      optimizer = Optimizer.sgd().setLearningRateTracker(rate).build();
+    }
+    DefaultTrainingConfig tc = new DefaultTrainingConfig(loss).optOptimizer(guard.wrap(optimizer));
+    this.trainer = model.newTrainer(tc);
+    Batch probe = task.trainBatch(1);
+    this.inputChannels = probe.inputChannels();
+    trainer.initialize(new Shape(config.batch(), probe.inputChannels(), probe.height(), probe.width()));
+  }
+
+  private static GradientStabilizer gradientStabilizer(TrainConfig c) {
+    return switch (c.stabilizer()) {
+      case "global-norm" -> GradientStabilizers.globalNorm(c.maxNorm());
+      case "autoclip" -> GradientStabilizers.autoClip(
+          c.percentile() != null ? c.percentile() : AutoClip.DEFAULT_PERCENTILE,
+          c.window() != null ? c.window() : AutoClip.DEFAULT_WINDOW);
+      case "zclip" -> GradientStabilizers.zClip(
+          c.zAlpha() != null ? c.zAlpha() : ZClip.DEFAULT_ALPHA,
+          c.zThreshold() != null ? c.zThreshold() : ZClip.DEFAULT_Z_THRESHOLD,
+          c.zWarmup() != null ? c.zWarmup() : ZClip.DEFAULT_WARMUP);
+      case "agc" -> GradientStabilizers.agc(
+          c.agcLambda() != null ? c.agcLambda() : AdaptiveGradientClipper.DEFAULT_LAMBDA,
+          AdaptiveGradientClipper.DEFAULT_EPS);
+      default -> throw new IllegalArgumentException("not a gradient stabilizer: " + c.stabilizer());
+    };
+  }
+
+  @Override
+  public StepResult train(long step, Batch batch, double lr) {
+    rate.set((float) lr);
+    NDManager manager = model.getNDManager().newSubManager();
+    try (manager) {
+      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
+      NDArray y = manager.create(batch.target(), shape(batch, batch.targetChannels()));
+      float objective;
+      try (GradientCollector collector = trainer.newGradientCollector()) {
+        NDList predictions = trainer.forward(new NDList(x));
+        NDArray value = trainer.getLoss().evaluate(new NDList(y), predictions);
+        objective = value.getFloat();
+        collector.backward(value);
+      }
+      float[] losses = recorder.last;
+      StepReport report = guard.afterBackward(trainer);
+      trainer.step();
+      double sum = 0;
+      double max = Double.NEGATIVE_INFINITY;
+      for (float l : losses) {
+        sum += l;
+        max = Math.max(max, l);
+      }
+      double unadjusted = sum / losses.length;
+      double threshold = Double.NaN;
+      int clipped = 0;
+      double minScale = 1;
+      StepTelemetry t = report.alrc() != null ? report.alrc()
+          : report.stabilizers().isEmpty() ? null : report.stabilizers().get(0);
+      if (t != null) {
+        threshold = t.threshold();
+        clipped = t.clipped();
+        minScale = t.minScale();
+      }
+      return new StepResult(
+          report.skipped() ? Double.NaN : objectiveAfterStabilizer(objective, unadjusted),
+          unadjusted,
+          max,
+          threshold,
+          clipped,
+          minScale,
+          report.gradientNorm(),
+          report.skipped(),
+          batch.injected());
+    }
+  }
+
+  /**
+   * The backpropagated objective: ALRC's clipped mean, which the loss returned; gradient
+   * stabilizers leave the loss value alone.
+   */
+  private double objectiveAfterStabilizer(float objective, double unadjusted) {
+    return config.stabilizer().equals("alrc") ? objective : unadjusted;
+  }
+
+  private static Shape shape(Batch b, int channels) {
+    return new Shape(b.batch(), channels, b.height(), b.width());
+  }
+
+  @Override
+  public double[] evaluate(Batch batch) {
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
+      NDArray y = manager.create(batch.target(), shape(batch, batch.targetChannels()));
+      NDList predictions = trainer.evaluate(new NDList(x));
+      NDArray per = error.evaluate(new NDList(y), predictions);
+      float[] values = per.toFloatArray();
+      double[] out = new double[values.length];
+      for (int i = 0; i < values.length; i++) {
+        out[i] = values[i];
+      }
+      return out;
+    }
+  }
+
+  /** The network's output for {@code batch} (no training), as a flat NCHW float array. */
+  public float[] predict(Batch batch) {
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
+      return trainer.evaluate(new NDList(x)).singletonOrThrow().toFloatArray();
+    }
+  }
+
+  @Override
+  public void save(DataOutputStream out) throws IOException {
+    model.getBlock().saveParameters(out);
+    out.writeBoolean(adam != null);
+    if (adam != null) {
+      adam.save(out, model.getBlock().getParameters());
+    }
+    byte[] g = guard.snapshot();
+    out.writeInt(g.length);
+    out.write(g);
+  }
+
+  @Override
+  public void load(DataInputStream in) throws IOException {
+    try {
+      model.getBlock().loadParameters(model.getNDManager(), in);
+    } catch (ai.djl.MalformedModelException e) {
+      throw new IOException("checkpoint holds parameters of another network: " + e.getMessage(), e);
+    }
+    boolean hasAdam = in.readBoolean();
+    if (hasAdam != (adam != null)) {
+      throw new IOException("checkpoint was written with another optimizer");
+    }
+    if (adam != null) {
+      adam.load(in, model.getBlock().getParameters(), model.getNDManager());
+    }
+    byte[] g = in.readNBytes(in.readInt());
+    guard.restore(g);
+  }
+
+  @Override
+  public long parameterCount() {
+    long n = 0;
+    ParameterList params = model.getBlock().getParameters();
+    for (Pair<String, Parameter> p : params) {
+      n += p.getValue().getArray().size();
+    }
+    return n;
+  }
+
+  /** Input channels of the network. */
+  public int inputChannels() {
+    return inputChannels;
+  }
+
+  @Override
+  public void close() {
+    trainer.close();
+    model.close();
+  }
+
+  /** A learning rate set by the training loop before each step (its staircase schedule). */
+  private static final class ScheduledRate implements ParameterTracker {
+    private volatile float value = 1e-3f;
+
+    void set(float v) {
+      value = v;
+    }
+
+    @Override
+    public float getNewValue(String parameterId, int numUpdate) {
+      return value;
+    }
+  }
+
+  /** Passes the per-example loss through and keeps its values for the step's metrics. */
+  private static final class Recorder implements PerExampleLoss {
+    private final PerExampleLoss base;
+    float[] last = new float[0];
+
+    Recorder(PerExampleLoss base) {
+      this.base = base;
+    }
+
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+      NDArray per = base.evaluate(labels, predictions);
+      last = per.toFloatArray();
+      return per;
+    }
+
+    @Override
+    public String name() {
+      return base.name();
+    }
+  }
+}
