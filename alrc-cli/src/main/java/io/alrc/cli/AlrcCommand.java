@@ -42,7 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'alrc COMMAND --help' (or 'alrc help COMMAND') for a command's options."},
-    subcommands = {HelpCommand.class, ReplayCommand.class, DataCommand.class, ReportCommand.class})
+    subcommands = {HelpCommand.class, ReplayCommand.class, TrainCommand.class, ReportCommand.class, DataCommand.class})
 public final class AlrcCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -119,6 +119,12 @@ public final class AlrcCommand implements Callable<Integer> {
 
   private static String oneLine(String message) {
     return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** The software version: the jar manifest's {@code Implementation-Version}, else {@code dev}. */
+  static String version() {
+    String version = AlrcCommand.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   /** The version: the jar manifest's {@code Implementation-Version}, else {@code dev}. */

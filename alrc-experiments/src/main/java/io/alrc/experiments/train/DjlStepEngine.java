@@ -214,7 +214,14 @@ public final class DjlStepEngine implements StepEngine {
 
   @Override
   public void save(DataOutputStream out) throws IOException {
-    model.getBlock().saveParameters(out);
+    ParameterList params = model.getBlock().getParameters();
+    out.writeInt(params.size());
+    for (Pair<String, Parameter> p : params) {
+      out.writeUTF(p.getKey());
+      byte[] bytes = p.getValue().getArray().encode();
+      out.writeInt(bytes.length);
+      out.write(bytes);
+    }
     out.writeBoolean(adam != null);
     if (adam != null) {
       adam.save(out, model.getBlock().getParameters());
@@ -226,10 +233,27 @@ public final class DjlStepEngine implements StepEngine {
 
   @Override
   public void load(DataInputStream in) throws IOException {
-    try {
-      model.getBlock().loadParameters(model.getNDManager(), in);
-    } catch (ai.djl.MalformedModelException e) {
-      throw new IOException("checkpoint holds parameters of another network: " + e.getMessage(), e);
+    // The trainer's parameter store holds the parameter arrays themselves, so the saved values
+    // are copied into them in place (replacing the arrays would detach them from the trainer).
+    ParameterList params = model.getBlock().getParameters();
+    int n = in.readInt();
+    if (n != params.size()) {
+      throw new IOException(
+          "checkpoint holds " + n + " parameters, the network has " + params.size());
+    }
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      for (Pair<String, Parameter> p : params) {
+        String name = in.readUTF();
+        byte[] bytes = in.readNBytes(in.readInt());
+        NDArray saved = NDArray.decode(manager, bytes);
+        NDArray target = p.getValue().getArray();
+        if (!name.equals(p.getKey()) || !saved.getShape().equals(target.getShape())) {
+          throw new IOException(
+              "checkpoint parameter " + name + " " + saved.getShape() + " does not match the"
+                  + " network's " + p.getKey() + " " + target.getShape());
+        }
+        target.set(saved.toByteBuffer());
+      }
     }
     boolean hasAdam = in.readBoolean();
     if (hasAdam != (adam != null)) {

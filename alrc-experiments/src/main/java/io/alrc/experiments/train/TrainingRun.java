@@ -44,6 +44,7 @@ public final class TrainingRun {
   private final Task task;
   private final StepEngine engine;
   private final Progress progress;
+  private final SpikeInjector spikes;
 
   /**
    * @param config the validated configuration
@@ -58,6 +59,7 @@ public final class TrainingRun {
     this.task = task;
     this.engine = engine;
     this.progress = progress;
+    this.spikes = new SpikeInjector(config.seed(), config.spikeProbability(), config.spikeSteps());
   }
 
   /** Reads a run directory's {@code config.json}, for {@code --resume}. */
@@ -91,6 +93,12 @@ public final class TrainingRun {
     double wallBefore;
     MetricsLog metrics;
     MetricsLog eval;
+    if (resume && !hasCheckpoint(files.dir())) {
+      // killed before its first checkpoint: start again from step 1 with the saved configuration
+      progress.message("no checkpoint in " + files.dir() + ": starting it again from step 1");
+      Files.deleteIfExists(files.config());
+      resume = false;
+    }
     if (resume) {
       byte[] bytes = Files.readAllBytes(checkpointFile(files));
       Restored r =
@@ -140,7 +148,7 @@ public final class TrainingRun {
       double speed = 0;
       for (long step = firstStep; step <= config.steps(); step++) {
         double lr = config.learningRate(step);
-        Batch batch = task.trainBatch(step);
+        Batch batch = spikes.apply(step, task.trainBatch(step));
         StepResult r = engine.train(step, batch, lr);
         metrics.row(
             step, r.loss(), r.unadjustedLoss(), r.threshold(), r.clipped(), lr, r.maxExampleLoss(),

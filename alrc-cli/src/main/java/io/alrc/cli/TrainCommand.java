@@ -1,0 +1,257 @@
+package io.alrc.cli;
+
+import io.alrc.experiments.run.RunFiles;
+import io.alrc.experiments.run.Summary;
+import io.alrc.experiments.train.DjlStepEngine;
+import io.alrc.experiments.train.Progress;
+import io.alrc.experiments.train.Task;
+import io.alrc.experiments.train.Tasks;
+import io.alrc.experiments.train.TrainConfig;
+import io.alrc.experiments.train.TrainingRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code alrc train}: one training run of one of the paper's tasks, in a run directory. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    header = "Train one of the paper's tasks with or without ALRC or a peer stabilizer.",
+    description = {
+      "Trains the task's network and writes the run directory: config.json (everything needed to"
+          + " rerun it), metrics.csv (one row per step: step,loss,unadjusted_loss,threshold,"
+          + "clipped,lr,max_example_loss,min_scale,grad_norm,skipped,injected), eval.csv"
+          + " (step,test_error), a checkpoint every --checkpoint-every steps and at the end, and"
+          + " summary.json. --resume RUN_DIR continues a run from its checkpoint and ends with the"
+          + " same files as an uninterrupted run.",
+      "",
+      "cifar10-sr: the paper's CIFAR-10 2x supersampling (per-example loss 25*mean(err^p), p = 2"
+          + " for squared, 4 for quartic; the square-root safeguard above 50 unless"
+          + " --no-safeguard; Adam at lr 0.1/128 with the paper's staircase decay).",
+      ""
+    },
+    footer = {
+      "",
+      "Example:",
+      "  alrc train --task cifar10-sr --data ../shared/data --loss quartic --stabilizer alrc --n 3"
+          + " --profile cifar2019 --batch 1 --steps 3000 --seed 0 --out runs/q-b1-n3",
+      "",
+      "Exit codes: 0 done; 2 invalid option or data; 1 the run failed (e.g. it diverged)."
+    })
+final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--task", paramLabel = "TASK", defaultValue = "cifar10-sr",
+      description = "cifar10-sr, stem-completion or stem-sr.")
+  String task;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Data folder. Default: $ALRC_DATA, else the user cache (see 'alrc data').")
+  Path data;
+
+  @Option(names = "--eval-data", paramLabel = "FILE",
+      description = "Evaluation file (cifar10-sr: default test_batch.bin; relative paths are under"
+          + " the data folder, e.g. lossless_subset/test_batch_first1000.bin).")
+  String evalData;
+
+  @Option(names = "--loss", paramLabel = "LOSS", defaultValue = "squared",
+      description = "squared, quartic or huber (Huberized squared error: sqrt above 1).")
+  String loss;
+
+  @Option(names = "--no-safeguard", negatable = true, defaultValue = "true",
+      description = "The paper's fixed safeguard: per-example losses >= 50 become their square root.")
+  boolean safeguard;
+
+  @Option(names = "--stabilizer", paramLabel = "NAME", defaultValue = "none",
+      description = "none, alrc, global-norm, autoclip, zclip or agc.")
+  String stabilizer;
+
+  @Option(names = "--n", paramLabel = "N", defaultValue = "3", description = "ALRC: threshold in standard deviations.")
+  double n;
+
+  @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "reference",
+      description = "ALRC: reference or cifar2019.")
+  String profile;
+
+  @Option(names = "--max-norm", paramLabel = "C", defaultValue = "1.0", description = "global-norm: the bound c.")
+  double maxNorm;
+
+  @Option(names = "--percentile", paramLabel = "P", defaultValue = "10", description = "autoclip: the percentile p.")
+  double percentile;
+
+  @Option(names = "--window", paramLabel = "STEPS", defaultValue = "10000", description = "autoclip: history window.")
+  int window;
+
+  @Option(names = "--z-alpha", paramLabel = "A", defaultValue = "0.97", description = "zclip: EMA factor.")
+  double zAlpha;
+
+  @Option(names = "--z-threshold", paramLabel = "Z", defaultValue = "2.5", description = "zclip: z-score threshold.")
+  double zThreshold;
+
+  @Option(names = "--z-warmup", paramLabel = "STEPS", defaultValue = "25", description = "zclip: warm-up steps.")
+  int zWarmup;
+
+  @Option(names = "--agc-lambda", paramLabel = "L", defaultValue = "0.01", description = "agc: clipping factor.")
+  double agcLambda;
+
+  @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "adam", description = "adam or sgd.")
+  String optimizer;
+
+  @Option(names = "--lr", paramLabel = "LR",
+      description = "Learning rate. Default: the paper's 0.1/128 = 7.8125e-4.")
+  Double lr;
+
+  @Option(names = "--lr-decay-steps", paramLabel = "STEPS",
+      description = "Steps between x0.1 decays (0: none). Default: the paper's int(10000/batch*350).")
+  Long lrDecaySteps;
+
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "16", description = "Examples per step.")
+  int batch;
+
+  @Option(names = "--steps", paramLabel = "STEPS", defaultValue = "1000", description = "Training steps.")
+  long steps;
+
+  @Option(names = "--width", paramLabel = "W", defaultValue = "1.0",
+      description = "Channel-count multiplier of the network (1 = the paper's widths).")
+  double width;
+
+  @Option(names = "--image-size", paramLabel = "PX", defaultValue = "96", description = "STEM tasks: crop size.")
+  int imageSize;
+
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of every random choice.")
+  long seed;
+
+  @Option(names = "--eval-every", paramLabel = "STEPS", defaultValue = "500", description = "Steps between evaluations.")
+  long evalEvery;
+
+  @Option(names = "--eval-examples", paramLabel = "N", defaultValue = "1000", description = "Examples per evaluation.")
+  int evalExamples;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "500", description = "Steps between checkpoints.")
+  long checkpointEvery;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Engine threads. Default: the number of cores.")
+  Integer threads;
+
+  @Option(names = "--spike-probability", paramLabel = "Q", defaultValue = "0",
+      description = "Spike injection: per-step probability of replacing one example's target by"
+          + " noise of 10x its standard deviation.")
+  double spikeProbability;
+
+  @Option(names = "--spike-steps", paramLabel = "STEP", split = ",",
+      description = "Spike injection at these steps (comma-separated), in addition.")
+  List<Long> spikeSteps;
+
+  @Option(names = "--out", paramLabel = "RUN_DIR", description = "The run directory to create.")
+  Path out;
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR",
+      description = "Continue this run from its checkpoint (its config.json decides everything else).")
+  Path resume;
+
+  @Override
+  public Integer call() {
+    PrintWriter outWriter = spec.commandLine().getOut();
+    if ((out == null) == (resume == null)) {
+      throw CliException.invalidInput("give exactly one of --out RUN_DIR (a new run) or --resume RUN_DIR");
+    }
+    TrainConfig config;
+    Path runDir;
+    boolean resuming = resume != null;
+    try {
+      if (resuming) {
+        runDir = resume;
+        if (Files.isRegularFile(new RunFiles(runDir).summary())) {
+          outWriter.println(runDir + " already finished: " + Files.readString(new RunFiles(runDir).summary()).strip());
+          outWriter.flush();
+          return 0;
+        }
+        config = TrainingRun.readConfig(runDir);
+      } else {
+        runDir = out;
+        if (Files.exists(new RunFiles(runDir).config())) {
+          throw CliException.invalidInput(runDir + " already holds a run: use --resume " + runDir + " to continue it");
+        }
+        config = buildConfig().validate();
+      }
+    } catch (IllegalArgumentException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    } catch (IOException | UncheckedIOException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    NativeSettings.apply(config.threads());
+    Task taskData;
+    try {
+      taskData = Tasks.open(config);
+    } catch (IOException | IllegalArgumentException | UncheckedIOException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    boolean terminal = System.console() != null;
+    try (Task t = taskData;
+        DjlStepEngine engine = new DjlStepEngine(config, t);
+        Progress progress = Progress.console(System.err, runDir.getFileName().toString(),
+            1, config.steps(), terminal, 10)) {
+      progress.message(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s",
+          runDir, config.task(), engine.parameterCount(), t.describeData()));
+      Summary s = new TrainingRun(config, runDir, t, engine, progress).run(resuming);
+      outWriter.printf(Locale.ROOT,
+          "%s: final train error %.5g, final test error %.5g, clip fraction %.4f, max loss %.4g,"
+              + " skipped %d, %.2f steps/s, %.1f s%n",
+          runDir, s.finalTrainError(), s.finalTestError(), s.clipFraction(), s.maxLoss(),
+          s.skippedSteps(), s.stepsPerSecond(), s.wallSeconds());
+      outWriter.flush();
+      return 0;
+    } catch (IOException e) {
+      throw new CliException(1, "run " + runDir + " failed: " + e.getMessage(), e);
+    } catch (io.alrc.NonFiniteLossException e) {
+      throw new CliException(1, "run " + runDir + " diverged: " + e.getMessage(), e);
+    }
+  }
+
+  private TrainConfig buildConfig() {
+    boolean alrc = stabilizer.equals("alrc");
+    boolean paperLr = lr == null;
+    return new TrainConfig(
+        task.toLowerCase(Locale.ROOT),
+        data == null ? null : data.toString(),
+        evalData,
+        loss.toLowerCase(Locale.ROOT),
+        safeguard,
+        stabilizer.toLowerCase(Locale.ROOT),
+        alrc ? n : null,
+        alrc ? profile.toLowerCase(Locale.ROOT) : null,
+        stabilizer.equals("global-norm") ? maxNorm : null,
+        stabilizer.equals("autoclip") ? percentile : null,
+        stabilizer.equals("autoclip") ? window : null,
+        stabilizer.equals("zclip") ? zAlpha : null,
+        stabilizer.equals("zclip") ? zThreshold : null,
+        stabilizer.equals("zclip") ? zWarmup : null,
+        stabilizer.equals("agc") ? agcLambda : null,
+        optimizer.toLowerCase(Locale.ROOT),
+        paperLr ? TrainConfig.PAPER_LR : lr,
+        lrDecaySteps != null ? lrDecaySteps : batch > 0 ? TrainConfig.paperDecaySteps(batch) : 0,
+        batch,
+        steps,
+        width,
+        imageSize,
+        seed,
+        evalEvery,
+        evalExamples,
+        checkpointEvery,
+        threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+        spikeProbability,
+        spikeSteps,
+        AlrcCommand.version());
+  }
+}

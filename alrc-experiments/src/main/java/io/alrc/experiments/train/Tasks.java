@@ -1,0 +1,23 @@
+package io.alrc.experiments.train;
+
+import io.alrc.experiments.cifar.CifarSupersamplingTask;
+import java.io.IOException;
+
+/** Creates the task a configuration names. */
+public final class Tasks {
+  private Tasks() {}
+
+  /**
+   * Opens the task of {@code config}, with its data.
+   *
+   * @throws IOException naming missing or corrupt data
+   * @throws IllegalArgumentException for an unknown task
+   */
+  public static Task open(TrainConfig config) throws IOException {
+    return switch (config.task()) {
+      case CifarSupersamplingTask.NAME -> new CifarSupersamplingTask(config);
+      default -> throw new IllegalArgumentException(
+          "unknown task '" + config.task() + "': expected one of " + String.join(", ", TrainConfig.TASKS));
+    };
+  }
+}
