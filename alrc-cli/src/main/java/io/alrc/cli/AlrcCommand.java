@@ -112,6 +112,11 @@ public final class AlrcCommand implements Callable<Integer> {
         err.println(qualifiedName(cmd) + ": internal error: " + oneLine(String.valueOf(ex)));
         code = ExitCode.SOFTWARE;
       }
+      if (System.getenv("ALRC_DEBUG") != null) {
+        ex.printStackTrace(err);
+      } else if (code == ExitCode.SOFTWARE) {
+        err.println("(set ALRC_DEBUG=1 for the stack trace)");
+      }
       err.flush();
       return code;
     }

@@ -36,6 +36,11 @@ import picocli.CommandLine.Spec;
           + " summary.json. --resume RUN_DIR continues a run from its checkpoint and ends with the"
           + " same files as an uninterrupted run.",
       "",
+      "stem-completion, stem-sr: partial-scan completion (a 1/20 spiral scan) and 2x/4x"
+          + " supersampling of synthetic HAADF STEM images (no download); --eval-data FILES or"
+          + " DIRS (comma-separated) evaluates on crops of real micrographs instead of held-out"
+          + " synthetic images. Per-example loss 50*mean(err^p); no safeguard by default.",
+      "",
       "cifar10-sr: the paper's CIFAR-10 2x supersampling (per-example loss 25*mean(err^p), p = 2"
           + " for squared, 4 for quartic; the square-root safeguard above 50 unless"
           + " --no-safeguard; Adam at lr 0.1/128 with the paper's staircase decay).",
@@ -69,9 +74,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "squared, quartic or huber (Huberized squared error: sqrt above 1).")
   String loss;
 
-  @Option(names = "--no-safeguard", negatable = true, defaultValue = "true",
-      description = "The paper's fixed safeguard: per-example losses >= 50 become their square root.")
-  boolean safeguard;
+  @Option(names = "--safeguard", negatable = true,
+      description = "The paper's fixed safeguard: per-example losses >= 50 become their square"
+          + " root (--no-safeguard turns it off). Default: on for cifar10-sr, off for the STEM tasks.")
+  Boolean safeguard;
 
   @Option(names = "--stabilizer", paramLabel = "NAME", defaultValue = "none",
       description = "none, alrc, global-norm, autoclip, zclip or agc.")
@@ -83,6 +89,20 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "reference",
       description = "ALRC: reference or cifar2019.")
   String profile;
+
+  @Option(names = "--beta", paramLabel = "B",
+      description = "ALRC: decay of both moments, overriding the profile's.")
+  Double alrcBeta;
+
+  @Option(names = "--mu1", paramLabel = "X", description = "ALRC: mu1(0), overriding the profile's.")
+  Double alrcMu1;
+
+  @Option(names = "--mu2", paramLabel = "Y", description = "ALRC: mu2(0), overriding the profile's.")
+  Double alrcMu2;
+
+  @Option(names = "--alrc-warmup", paramLabel = "K",
+      description = "ALRC extension: estimate the initial moments from the first K example losses.")
+  Integer alrcWarmup;
 
   @Option(names = "--max-norm", paramLabel = "C", defaultValue = "1.0", description = "global-norm: the bound c.")
   double maxNorm;
@@ -129,6 +149,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--image-size", paramLabel = "PX", defaultValue = "96", description = "STEM tasks: crop size.")
   int imageSize;
 
+  @Option(names = "--sr-factor", paramLabel = "F", defaultValue = "2",
+      description = "stem-sr: downsampling factor, 2 or 4.")
+  int srFactor;
+
   @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of every random choice.")
   long seed;
 
@@ -145,8 +169,8 @@ final class TrainCommand implements Callable<Integer> {
   Integer threads;
 
   @Option(names = "--spike-probability", paramLabel = "Q", defaultValue = "0",
-      description = "Spike injection: per-step probability of replacing one example's target by"
-          + " noise of 10x its standard deviation.")
+      description = "Spike injection: per-step probability of corrupting one example's target"
+          + " (gain 10 about its mean plus an offset of 10 standard deviations, a glitched frame).")
   double spikeProbability;
 
   @Option(names = "--spike-steps", paramLabel = "STEP", split = ",",
@@ -227,7 +251,7 @@ final class TrainCommand implements Callable<Integer> {
         data == null ? null : data.toString(),
         evalData,
         loss.toLowerCase(Locale.ROOT),
-        safeguard,
+        safeguard != null ? safeguard : task.equalsIgnoreCase("cifar10-sr"),
         stabilizer.toLowerCase(Locale.ROOT),
         alrc ? n : null,
         alrc ? profile.toLowerCase(Locale.ROOT) : null,
@@ -252,6 +276,11 @@ final class TrainCommand implements Callable<Integer> {
         threads != null ? threads : Runtime.getRuntime().availableProcessors(),
         spikeProbability,
         spikeSteps,
-        AlrcCommand.version());
+        AlrcCommand.version(),
+        task.equalsIgnoreCase("stem-sr") ? srFactor : null,
+        alrc ? alrcBeta : null,
+        alrc ? alrcMu1 : null,
+        alrc ? alrcMu2 : null,
+        alrc ? alrcWarmup : null);
   }
 }

@@ -76,7 +76,9 @@ class AlrcCommandTest {
 
     assertThat(failing.execute()).as("a failure of the program is exit code 1").isEqualTo(1);
     assertThat(err.toString())
-        .isEqualTo("failing: internal error: java.lang.IllegalStateException: boom\n");
+        .isEqualTo(
+            "failing: internal error: java.lang.IllegalStateException: boom\n"
+                + "(set ALRC_DEBUG=1 for the stack trace)\n");
   }
 
   @Test

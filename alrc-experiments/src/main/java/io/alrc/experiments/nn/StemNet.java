@@ -1,15 +1,16 @@
 package io.alrc.experiments.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.convolutional.Conv2dTranspose;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
@@ -24,8 +25,8 @@ import java.util.List;
  * conv 3x3 stride 2 c -&gt; 2c, ReLU                 H/2
  * conv 3x3 stride 2 2c -&gt; 4c, ReLU                H/4
  * 2 residual blocks: x + relu(conv(relu(conv(x))))  at 4c
- * deconv 4x4 stride 2 4c -&gt; 2c, ReLU              H/2
- * deconv 4x4 stride 2 2c -&gt; c, ReLU               H
+ * upsample 2x, conv 3x3 4c -&gt; 2c, ReLU           H/2
+ * upsample 2x, conv 3x3 2c -&gt; c, ReLU            H
  * conv 3x3 c -&gt; 1 (linear)
  * </pre>
  *
@@ -82,13 +83,19 @@ public final class StemNet {
         .build();
   }
 
-  private static Conv2dTranspose deconv(int filters) {
-    return Conv2dTranspose.builder()
-        .setKernelShape(new Shape(4, 4))
-        .optStride(new Shape(2, 2))
-        .optPadding(new Shape(1, 1))
-        .setFilters(filters)
-        .build();
+  /**
+   * 2x nearest-neighbour upsampling followed by a 3x3 convolution: DJL's PyTorch engine has no
+   * transposed convolution, and this form also avoids its checkerboard artefacts.
+   */
+  private static Block deconv(int filters) {
+    return new SequentialBlock()
+        .add(new LambdaBlock(
+            list -> {
+              NDArray x = list.singletonOrThrow();
+              return new NDList(x.repeat(2, 2).repeat(3, 2));
+            },
+            "upsample2x"))
+        .add(conv(filters, 3, 1));
   }
 
   private static Block residual(int channels) {

@@ -83,8 +83,7 @@ public final class DjlStepEngine implements StepEngine {
     StepGuard.Builder guardBuilder = StepGuard.builder();
     switch (config.stabilizer()) {
       case "alrc" -> {
-        AlrcConfig alrcConfig =
-            AlrcConfig.Profile.parse(config.profile()).builder().n(config.n()).build();
+        AlrcConfig alrcConfig = config.alrcConfig();
         alrc = AlrcLoss.builder().setBaseLoss(recorder).optConfig(alrcConfig).build();
         loss = alrc;
         guardBuilder.optAlrcLoss(alrc);

@@ -8,16 +8,24 @@ import java.util.SplittableRandom;
 
 /**
  * Spike injection, to test stabilizers on known bad batches: at the listed steps, and otherwise
- * with probability {@code q} per step, one example of the batch (chosen uniformly) gets its target
- * replaced by Gaussian noise with 10 times the standard deviation of that target (10 when the
- * target is constant), mean unchanged. Its loss then jumps by about two orders of magnitude
- * (squared error) or four (quartic). Every choice is a function of the seed and the step, so a
- * resumed run injects the same spikes; each injection is recorded in {@code metrics.csv} (column
- * {@code injected}: the example's index, else -1).
+ * with probability {@code q} per step, one example of the batch (chosen uniformly) gets a corrupted
+ * target, as from a detector whose gain and offset glitched for one frame:
+ *
+ * <pre>
+ * target' = mean + 10 * (target - mean) + 10 * sd      (mean, sd: of that example's target;
+ *                                                      sd taken as 1 for a constant target)
+ * </pre>
+ *
+ * The error is then about 10 standard deviations everywhere and coherent with the image, so the
+ * example's loss jumps by about two orders of magnitude (squared error) or four (quartic) and its
+ * gradient does not average out over pixels (plain noise would, and barely disturbs training).
+ * Every choice is a function of the seed and the step, so a resumed run injects the same spikes;
+ * each injection is recorded in {@code metrics.csv} (column {@code injected}: the example's index,
+ * else -1).
  */
 public final class SpikeInjector {
-  /** The noise's standard deviation relative to the target's. */
-  public static final double NOISE_SCALE = 10;
+  /** The gain applied about the mean, and the offset in standard deviations. */
+  public static final double GAIN = 10;
 
   private static final long STREAM = 3;
 
@@ -63,17 +71,10 @@ public final class SpikeInjector {
     }
     double mean = sum / per;
     double sd = Math.sqrt(Math.max(sumSq / per - mean * mean, 0));
-    double noise = NOISE_SCALE * (sd > 0 ? sd : 1);
+    double offset = GAIN * (sd > 0 ? sd : 1);
     for (int i = from; i < from + per; i++) {
-      target[i] = (float) (mean + noise * gaussian(r));
+      target[i] = (float) (mean + GAIN * (target[i] - mean) + offset);
     }
     return batch.withInjected(index);
-  }
-
-  private static double gaussian(SplittableRandom r) {
-    // Box-Muller with StrictMath: the same values on every JVM
-    double u1 = 1.0 - r.nextDouble();
-    double u2 = r.nextDouble();
-    return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
   }
 }

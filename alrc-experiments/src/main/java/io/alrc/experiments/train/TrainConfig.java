@@ -46,6 +46,11 @@ import java.util.Locale;
  *     for none
  * @param spikeSteps steps at which one example is corrupted, in addition
  * @param version the software version that wrote the run
+ * @param srFactor the downsampling factor of {@code stem-sr} (2 or 4)
+ * @param alrcBeta ALRC: both decays, overriding the profile's
+ * @param alrcMu1 ALRC: {@code mu1(0)}, overriding the profile's
+ * @param alrcMu2 ALRC: {@code mu2(0)}, overriding the profile's
+ * @param alrcWarmup ALRC extension: initial moments from the first K example losses
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -79,7 +84,12 @@ public record TrainConfig(
     @JsonProperty("threads") int threads,
     @JsonProperty("spike_probability") double spikeProbability,
     @JsonProperty("spike_steps") List<Long> spikeSteps,
-    @JsonProperty("version") String version) {
+    @JsonProperty("version") String version,
+    @JsonProperty("sr_factor") Integer srFactor,
+    @JsonProperty("alrc_beta") Double alrcBeta,
+    @JsonProperty("alrc_mu1") Double alrcMu1,
+    @JsonProperty("alrc_mu2") Double alrcMu2,
+    @JsonProperty("alrc_warmup") Integer alrcWarmup) {
 
   /** The tasks. */
   public static final List<String> TASKS = List.of("cifar10-sr", "stem-completion", "stem-sr");
@@ -136,10 +146,43 @@ public record TrainConfig(
       throw new IllegalArgumentException(
           "spike_probability (" + spikeProbability + ") must be in [0, 1]");
     }
-    if (stabilizer.equals("alrc") && (n == null || profile == null)) {
-      throw new IllegalArgumentException("stabilizer alrc needs n and profile");
+    if (stabilizer.equals("alrc")) {
+      if (n == null || profile == null) {
+        throw new IllegalArgumentException("stabilizer alrc needs n and profile");
+      }
+      alrcConfig(); // validates n, beta, mu1, mu2 and warm-up, naming the bad one
+    }
+    if (task.equals("stem-sr") && (srFactor == null || (srFactor != 2 && srFactor != 4))) {
+      throw new IllegalArgumentException("sr_factor (" + srFactor + ") must be 2 or 4 for stem-sr");
+    }
+    if (task.startsWith("stem-") && (imageSize < 16 || imageSize % 4 != 0)) {
+      throw new IllegalArgumentException(
+          "image_size (" + imageSize + ") must be a multiple of 4 and >= 16 for the STEM tasks");
     }
     return this;
+  }
+
+  /**
+   * The ALRC configuration of this run: the profile's defaults with {@code n} and any of {@code
+   * alrc_beta}, {@code alrc_mu1}, {@code alrc_mu2}, {@code alrc_warmup} that are set.
+   *
+   * @throws IllegalArgumentException naming the first invalid ALRC parameter
+   */
+  public io.alrc.AlrcConfig alrcConfig() {
+    io.alrc.AlrcConfig.Builder b = io.alrc.AlrcConfig.Profile.parse(profile).builder().n(n);
+    if (alrcBeta != null) {
+      b.beta(alrcBeta);
+    }
+    if (alrcMu1 != null) {
+      b.initialMu1(alrcMu1);
+    }
+    if (alrcMu2 != null) {
+      b.initialMu2(alrcMu2);
+    }
+    if (alrcWarmup != null) {
+      b.warmupLosses(alrcWarmup);
+    }
+    return b.build();
   }
 
   /** The learning rate at {@code step} (1-based) under the staircase schedule. */
