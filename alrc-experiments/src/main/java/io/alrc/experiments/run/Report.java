@@ -108,7 +108,7 @@ public final class Report {
       for (String key : varying) {
         String v = e.getKey().getOrDefault(key, "");
         if (stabilizerKeys.contains(key) || key.startsWith("stabilizer_")) {
-          if (!key.equals("stabilizer") && !key.equals("n")) {
+          if (!key.equals("stabilizer") && !key.equals("n") && !v.isEmpty()) {
             otherStabilizerParts.add(key + "=" + v);
           }
         } else {
@@ -142,7 +142,9 @@ public final class Report {
     int runs = groups.stream().mapToInt(g -> g.runs().size()).sum();
     md.append(String.format(Locale.ROOT, "%d runs in %d configurations. ", runs, groups.size()));
     md.append("Final errors are mean +/- sd over repeats (n = number of finished repeats). ");
-    md.append("Train error: mean unadjusted loss over the last 10% of steps; test error: at the end.\n\n");
+    md.append("Train error: mean unadjusted loss over the last 10% of steps; test error: at the end.");
+    md.append(" Steps with an injected spike are left out of the train error, the largest loss and the");
+    md.append(" training curves: their loss measures the corruption, not the model.\n\n");
     List<String> columns = new ArrayList<>();
     for (Group g : groups) {
       if (!columns.contains(g.column())) {
@@ -241,7 +243,7 @@ public final class Report {
           continue;
         }
         int window = boxcar > 0 ? boxcar : Math.max(1, m.rows() / 50);
-        double[] y = Stats.boxcar(m.column("unadjusted_loss"), window);
+        double[] y = Stats.boxcar(unadjustedWithoutInjected(m), window);
         if (steps == null || m.rows() < steps.length) {
           steps = m.column("step");
         }
@@ -257,6 +259,24 @@ public final class Report {
       BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
     return any;
+  }
+
+  /**
+   * The unadjusted losses of a metrics table with the steps that got an injected spike set to NaN:
+   * their loss measures the corruption, not the model, so final train errors, largest losses and
+   * learning curves leave them out.
+   */
+  public static double[] unadjustedWithoutInjected(CsvTable m) {
+    double[] y = m.column("unadjusted_loss");
+    if (m.has("injected")) {
+      double[] injected = m.column("injected");
+      for (int i = 0; i < y.length; i++) {
+        if (injected[i] >= 0) {
+          y[i] = Double.NaN;
+        }
+      }
+    }
+    return y;
   }
 
   private static boolean testCurves(String title, List<Group> groups, Path out) throws IOException {

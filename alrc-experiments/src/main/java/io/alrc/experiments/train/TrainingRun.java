@@ -2,6 +2,7 @@ package io.alrc.experiments.train;
 
 import io.alrc.experiments.run.CsvTable;
 import io.alrc.experiments.run.MetricsLog;
+import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Stats;
 import io.alrc.experiments.run.Summary;
@@ -100,23 +101,7 @@ public final class TrainingRun {
       resume = false;
     }
     if (resume) {
-      byte[] bytes = Files.readAllBytes(checkpointFile(files));
-      Restored r =
-          SnapshotFormat.decode(
-              bytes,
-              CHECKPOINT_KIND,
-              in -> {
-                long step = in.readLong();
-                long metricsLength = in.readLong();
-                long evalLength = in.readLong();
-                double wall = in.readDouble();
-                int engineLength = in.readInt();
-                byte[] engineBytes = in.readNBytes(engineLength);
-                if (engineBytes.length != engineLength) {
-                  throw new java.io.EOFException();
-                }
-                return new Restored(step, metricsLength, evalLength, wall, engineBytes);
-              });
+      Restored r = readCheckpoint(files);
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
         engine.load(in);
       }
@@ -184,6 +169,44 @@ public final class TrainingRun {
     return summary;
   }
 
+  private static Restored readCheckpoint(RunFiles files) throws IOException {
+    byte[] bytes = Files.readAllBytes(checkpointFile(files));
+    return SnapshotFormat.decode(
+        bytes,
+        CHECKPOINT_KIND,
+        in -> {
+          long step = in.readLong();
+          long metricsLength = in.readLong();
+          long evalLength = in.readLong();
+          double wall = in.readDouble();
+          int engineLength = in.readInt();
+          byte[] engineBytes = in.readNBytes(engineLength);
+          if (engineBytes.length != engineLength) {
+            throw new java.io.EOFException();
+          }
+          return new Restored(step, metricsLength, evalLength, wall, engineBytes);
+        });
+  }
+
+  /**
+   * Loads the latest checkpoint of {@code runDir} into {@code engine} (for inference on a trained
+   * model, e.g. example images in a report).
+   *
+   * @return the step the checkpoint was taken at
+   * @throws IOException if there is no checkpoint or it does not fit the engine
+   */
+  public static long loadCheckpoint(Path runDir, StepEngine engine) throws IOException {
+    RunFiles files = new RunFiles(runDir);
+    if (!hasCheckpoint(runDir)) {
+      throw new IOException(runDir + " has no checkpoint");
+    }
+    Restored r = readCheckpoint(files);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
+      engine.load(in);
+    }
+    return r.step;
+  }
+
   private record Restored(long step, long metricsLength, long evalLength, double wallSeconds, byte[] engine) {}
 
   private void checkpoint(long step, long metricsLength, long evalLength, double wall) throws IOException {
@@ -223,7 +246,7 @@ public final class TrainingRun {
   private Summary summarize(double wall) {
     CsvTable m = CsvTable.read(files.metrics());
     CsvTable e = CsvTable.read(files.eval());
-    double[] unadjusted = m.column("unadjusted_loss");
+    double[] unadjusted = Report.unadjustedWithoutInjected(m);
     double[] clipped = m.column("clipped");
     double[] skipped = m.column("skipped");
     double clipSum = 0;
