@@ -1,0 +1,138 @@
+package io.alrc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.alrc.experiments.run.RunFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code alrc train}: bad options, the run directory, determinism, and resuming after SIGKILL. */
+class TrainCommandTest {
+  @TempDir Path tmp;
+
+  /** A tiny STEM run: no data needed, a few seconds. */
+  private static List<String> tinyStemRun(String out, long steps) {
+    return new ArrayList<>(List.of(
+        "train", "--task", "stem-completion", "--image-size", "16", "--width", "0.25",
+        "--batch", "2", "--steps", Long.toString(steps), "--loss", "quartic", "--stabilizer", "alrc",
+        "--alrc-warmup", "4", "--eval-every", "10", "--eval-examples", "4", "--checkpoint-every",
+        "10", "--spike-probability", "0.1", "--threads", "1", "--seed", "7", "--out", out));
+  }
+
+  @Test
+  void badOptionsExit2WithOneLine() {
+    String out = tmp.resolve("r").toString();
+    assertThat(Cli.run("train", "--loss", "cubic", "--out", out).err())
+        .isEqualTo("alrc train: unknown loss 'cubic': expected one of squared, quartic, huber\n");
+    assertThat(Cli.run("train", "--batch", "0", "--out", out).err())
+        .isEqualTo("alrc train: batch (0) must be >= 1\n");
+    assertThat(Cli.run("train", "--steps", "0", "--out", out).err())
+        .isEqualTo("alrc train: steps (0) must be >= 1\n");
+    assertThat(Cli.run("train", "--stabilizer", "alrc", "--n", "-1", "--out", out).err())
+        .isEqualTo("alrc train: n (-1.0) must be finite and > 0\n");
+    assertThat(Cli.run("train").err())
+        .isEqualTo("alrc train: give exactly one of --out RUN_DIR (a new run) or --resume RUN_DIR\n");
+    Cli.Result missing =
+        Cli.run("train", "--data", tmp.resolve("nowhere").toString(), "--steps", "1", "--out", out);
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.errLines()).hasSize(1);
+    assertThat(missing.err()).startsWith("alrc train: CIFAR-10 binary files").contains("nowhere");
+    assertThat(Files.exists(tmp.resolve("r"))).as("nothing written on bad input").isFalse();
+  }
+
+  @Test
+  void writesTheRunDirectoryAndTheSameSeedGivesTheSameMetrics() throws Exception {
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    Cli.Result ra = Cli.run(tinyStemRun(a.toString(), 20).toArray(String[]::new));
+    assertThat(ra.exitCode()).as(ra.err()).isZero();
+    assertThat(Cli.run(tinyStemRun(b.toString(), 20).toArray(String[]::new)).exitCode()).isZero();
+
+    List<String> metrics = Files.readAllLines(a.resolve("metrics.csv"));
+    assertThat(metrics.get(0))
+        .startsWith("step,loss,unadjusted_loss,threshold,clipped,lr")
+        .contains("injected");
+    assertThat(metrics).hasSize(21);
+    assertThat(Files.readAllLines(a.resolve("eval.csv"))).containsExactly(
+        Files.readAllLines(b.resolve("eval.csv")).toArray(String[]::new));
+    assertThat(Files.readString(a.resolve("metrics.csv")))
+        .as("same seed, same machine: the same metrics.csv")
+        .isEqualTo(Files.readString(b.resolve("metrics.csv")));
+    JsonNode summary = RunFiles.readJson(a.resolve("summary.json"));
+    for (String key : List.of("final_train_error", "final_test_error", "clip_fraction", "max_loss",
+        "steps_per_second", "wall_seconds")) {
+      assertThat(summary.has(key)).as("summary.json has %s", key).isTrue();
+    }
+    JsonNode config = RunFiles.readJson(a.resolve("config.json"));
+    assertThat(config.get("seed").asLong()).isEqualTo(7);
+    assertThat(config.get("version").asText()).isNotEmpty();
+    assertThat(a.resolve("checkpoint/state.bin")).exists();
+    assertThat(ra.out()).startsWith(a + ": final train error");
+
+    Cli.Result again = Cli.run(tinyStemRun(a.toString(), 20).toArray(String[]::new));
+    assertThat(again.exitCode()).isEqualTo(2);
+    assertThat(again.err()).contains("already holds a run: use --resume");
+  }
+
+  @Test
+  void aRunKilledWithSigkillAndResumedEndsWithTheSameFiles() throws Exception {
+    Path whole = tmp.resolve("whole");
+    assertThat(Cli.run(tinyStemRun(whole.toString(), 60).toArray(String[]::new)).exitCode()).isZero();
+
+    Path killed = tmp.resolve("killed");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), AlrcCommand.class.getName()));
+    command.addAll(tinyStemRun(killed.toString(), 60));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+    Path checkpoint = killed.resolve("checkpoint/state.bin");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(checkpoint) && p.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(150);
+    assumeTrue(p.isAlive(), "the run finished before it could be killed");
+    p.destroyForcibly(); // SIGKILL
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.exists(killed.resolve("summary.json"))).as("killed before the end").isFalse();
+
+    Cli.Result resumed = Cli.run("train", "--resume", killed.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(Files.readString(killed.resolve("metrics.csv")))
+        .as("metrics.csv of the resumed run equals the uninterrupted run's")
+        .isEqualTo(Files.readString(whole.resolve("metrics.csv")));
+    assertThat(Files.readString(killed.resolve("eval.csv")))
+        .isEqualTo(Files.readString(whole.resolve("eval.csv")));
+
+    Cli.Result finished = Cli.run("train", "--resume", killed.toString());
+    assertThat(finished.exitCode()).isZero();
+    assertThat(finished.out()).startsWith(killed + " already finished");
+  }
+
+  @Test
+  void trainsTheCifarTaskOnTheSharedData() {
+    Path shared = Path.of(System.getProperty("alrc.shared.dir", "../shared"), "data");
+    assumeTrue(Files.isRegularFile(shared.resolve("cifar-10-batches-bin/data_batch_1.bin")),
+        "the shared CIFAR-10 files are not here");
+    Path run = tmp.resolve("cifar");
+    Cli.Result r = Cli.run("train", "--task", "cifar10-sr", "--data", shared.toString(),
+        "--eval-data", "lossless_subset/test_batch_first1000.bin", "--loss", "quartic",
+        "--stabilizer", "alrc", "--n", "3", "--profile", "cifar2019", "--batch", "2",
+        "--steps", "6", "--width", "0.125", "--eval-every", "3", "--eval-examples", "8",
+        "--checkpoint-every", "3", "--threads", "1", "--out", run.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(run.resolve("summary.json")).exists();
+    JsonNode config = RunFiles.readJson(run.resolve("config.json"));
+    assertThat(config.get("safeguard").asBoolean()).as("the safeguard is on for CIFAR-10").isTrue();
+    assertThat(config.get("lr").asDouble()).isEqualTo(0.1 / 128);
+    assertThat(config.get("lr_decay_steps").asLong()).isEqualTo(1_750_000L);
+  }
+}
