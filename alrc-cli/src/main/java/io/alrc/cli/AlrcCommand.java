@@ -42,7 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'alrc COMMAND --help' (or 'alrc help COMMAND') for a command's options."},
-    subcommands = {HelpCommand.class, DemoCommand.class, ReplayCommand.class, TrainCommand.class, ReportCommand.class, DataCommand.class})
+    subcommands = {HelpCommand.class, DemoCommand.class, ReplayCommand.class, TrainCommand.class, ReportCommand.class, DataCommand.class, StemGalleryCommand.class})
 public final class AlrcCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;

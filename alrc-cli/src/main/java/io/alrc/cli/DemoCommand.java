@@ -5,7 +5,7 @@ import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.RunRecord;
 import io.alrc.experiments.run.Summary;
 import io.alrc.experiments.train.DjlStepEngine;
-import io.alrc.experiments.train.ExampleImages;
+import io.alrc.experiments.train.ExampleSection;
 import io.alrc.experiments.train.Progress;
 import io.alrc.experiments.train.Task;
 import io.alrc.experiments.train.Tasks;
@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -86,7 +85,10 @@ final class DemoCommand implements Callable<Integer> {
     Path without = out.resolve("without-alrc");
     Path with = out.resolve("with-alrc");
     for (Path dir : List.of(without, with)) {
-      clearOwnRun(dir);
+      checkOwnRun(dir);
+    }
+    for (Path dir : List.of(without, with)) {
+      delete(dir);
     }
     Files.createDirectories(out);
     Summary none = train(config("none", nThreads), without);
@@ -95,13 +97,7 @@ final class DemoCommand implements Callable<Integer> {
     Path reportDir = out.resolve("report");
     List<RunRecord> runs = List.of(RunRecord.read(without), RunRecord.read(with));
     Report.Result report = Report.write(runs, reportDir, 0);
-    List<String> examples = new ArrayList<>();
-    for (Path run : List.of(without, with)) {
-      Path png = reportDir.resolve("examples-" + run.getFileName() + ".png");
-      ExampleImages.write(run, png, 4);
-      examples.add(png.getFileName().toString());
-    }
-    appendExamples(report.markdown(), examples);
+    ExampleSection.add(report);
 
     long spikes = countInjected(without);
     PrintWriter o = spec.commandLine().getOut();
@@ -140,14 +136,20 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** Removes a previous demo run in {@code dir} (a run directory of a stem-completion run only). */
-  private static void clearOwnRun(Path dir) throws IOException {
+  /** Checks that {@code dir} is absent or a previous demo run (a stem-completion run directory). */
+  private static void checkOwnRun(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
     Path config = new RunFiles(dir).config();
     if (!Files.isRegularFile(config) || !Files.readString(config).contains("\"stem-completion\"")) {
       throw CliException.invalidInput(dir + " exists and is not a demo run: choose another --out");
+    }
+  }
+
+  private static void delete(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
     }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -165,17 +167,5 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return n;
-  }
-
-  private static void appendExamples(Path markdown, List<String> pngs) throws IOException {
-    StringBuilder md = new StringBuilder(Files.readString(markdown));
-    md.append("## Example completions\n\n");
-    md.append("Each row: the sparse spiral scan (input), the network's output, the truth, and the"
-        + " error |output - truth| (black 0, white 1 or more), on evaluation images.\n\n");
-    for (String png : pngs) {
-      md.append("### ").append(png.replace("examples-", "").replace(".png", "")).append("\n\n");
-      md.append("![").append(png).append("](").append(png).append(")\n\n");
-    }
-    RunFiles.writeText(markdown, md.toString());
   }
 }

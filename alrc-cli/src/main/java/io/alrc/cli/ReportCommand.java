@@ -2,6 +2,7 @@ package io.alrc.cli;
 
 import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunRecord;
+import io.alrc.experiments.train.ExampleSection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,14 @@ final class ReportCommand implements Callable<Integer> {
       description = "Boxcar window of the training curves in steps; 0 picks 1/50 of a run.")
   int boxcar;
 
+  @Option(
+      names = "--examples",
+      negatable = true,
+      defaultValue = "true",
+      description = "For STEM runs, add example images (input, output, truth, error) from each"
+          + " configuration's trained model (--no-examples to skip).")
+  boolean examples;
+
   @Override
   public Integer call() throws IOException {
     if (boxcar < 0) {
@@ -67,6 +76,10 @@ final class ReportCommand implements Callable<Integer> {
     }
     Path target = out != null ? out : dirs.size() == 1 ? dirs.get(0).resolve("report") : Path.of("report");
     Report.Result result = Report.write(runs, target, boxcar);
+    if (examples) {
+      NativeSettings.apply(Runtime.getRuntime().availableProcessors());
+      ExampleSection.add(result);
+    }
     spec.commandLine().getOut().println(result.markdown());
     spec.commandLine().getOut().flush();
     return 0;

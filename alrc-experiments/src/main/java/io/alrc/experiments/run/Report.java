@@ -99,19 +99,21 @@ public final class Report {
         varying.add(key);
       }
     }
-    Set<String> stabilizerKeys = Set.of("stabilizer", "n", "profile");
     List<Group> groups = new ArrayList<>();
     for (Map.Entry<Map<String, String>, List<RunRecord>> e : byConfig.entrySet()) {
       RunRecord first = e.getValue().get(0);
+      String stabilizer = e.getKey().getOrDefault("stabilizer", "none");
       List<String> rowParts = new ArrayList<>();
       List<String> otherStabilizerParts = new ArrayList<>();
       for (String key : varying) {
         String v = e.getKey().getOrDefault(key, "");
-        if (stabilizerKeys.contains(key) || key.startsWith("stabilizer_")) {
-          if (!key.equals("stabilizer") && !key.equals("n") && !v.isEmpty()) {
+        if (STABILIZER_KEYS.contains(key)) {
+          // a setting of the stabilizer: named in the column only where it tells apart
+          // configurations that use the same stabilizer
+          if (!key.equals("n") && variesAmong(byConfig.keySet(), stabilizer, key)) {
             otherStabilizerParts.add(key + "=" + v);
           }
-        } else {
+        } else if (!key.equals("stabilizer")) {
           rowParts.add(key + "=" + v);
         }
       }
@@ -125,6 +127,20 @@ public final class Report {
     }
     groups.sort(Comparator.comparing(Group::row).thenComparing(Group::column, Report::compareColumns));
     return groups;
+  }
+
+  /** Configuration keys that belong to a stabilizer (they label columns, not rows). */
+  private static final Set<String> STABILIZER_KEYS =
+      Set.of("n", "profile", "max_norm", "percentile", "window", "z_alpha", "z_threshold",
+          "z_warmup", "agc_lambda", "alrc_beta", "alrc_mu1", "alrc_mu2", "alrc_warmup");
+
+  private static boolean variesAmong(Set<Map<String, String>> configs, String stabilizer, String key) {
+    return configs.stream()
+            .filter(c -> c.getOrDefault("stabilizer", "none").equals(stabilizer))
+            .map(c -> c.getOrDefault(key, ""))
+            .distinct()
+            .count()
+        > 1;
   }
 
   private static int compareColumns(String a, String b) {
