@@ -18,7 +18,9 @@ class AlrcCommandTest {
     assertThat(r.out())
         .contains("Usage: alrc [-hV] COMMAND")
         .contains("Commands:")
-        .contains("replay  Show what ALRC would have done to a loss log")
+        .contains("replay        Show what ALRC would have done to a loss log")
+        .contains("demo ")
+        .contains("train ")
         .contains("Run 'alrc COMMAND --help'");
     assertThat(r.err()).as("nothing on stderr").isEmpty();
   }
