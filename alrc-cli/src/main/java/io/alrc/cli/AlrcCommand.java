@@ -42,7 +42,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'alrc COMMAND --help' (or 'alrc help COMMAND') for a command's options."},
-    subcommands = {HelpCommand.class, DemoCommand.class, ReplayCommand.class, TrainCommand.class, ReportCommand.class, DataCommand.class, StemGalleryCommand.class})
+    subcommands = {
+      HelpCommand.class,
+      DemoCommand.class,
+      ReplayCommand.class,
+      TrainCommand.class,
+      SweepCommand.class,
+      ReportCommand.class,
+      DataCommand.class,
+      StemGalleryCommand.class
+    })
 public final class AlrcCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -92,11 +101,56 @@ public final class AlrcCommand implements Callable<Integer> {
       CommandLine cmd = ex.getCommandLine();
       PrintWriter err = cmd.getErr();
       err.println(qualifiedName(cmd) + ": " + oneLine(ex.getMessage()));
-      UnmatchedArgumentException.printSuggestions(ex, err);
+      printSuggestions(ex, err);
       err.println("Try '" + qualifiedName(cmd) + " --help' for more information.");
       err.flush();
       return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
+  }
+
+  /**
+   * Picocli's suggestions, but for a mistyped command only the commands within a small edit
+   * distance of it: picocli's bigram similarity also offers unrelated commands that share a
+   * bigram ({@code replya} would get {@code sweep} and {@code report} beside {@code replay}).
+   */
+  private static void printSuggestions(ParameterException ex, PrintWriter err) {
+    java.io.StringWriter all = new java.io.StringWriter();
+    UnmatchedArgumentException.printSuggestions(ex, new PrintWriter(all));
+    String text = all.toString();
+    if (!(ex instanceof UnmatchedArgumentException u) || !text.startsWith("Did you mean: ")
+        || u.getUnmatched().isEmpty() || u.getSuggestions().isEmpty()) {
+      err.print(text);
+      return;
+    }
+    String typed = u.getUnmatched().get(0);
+    java.util.List<String> close = u.getSuggestions().stream()
+        .filter(s -> distance(typed, s) <= Math.max(2, typed.length() / 3))
+        .toList();
+    if (close.isEmpty()) {
+      close = u.getSuggestions().subList(0, 1);
+    }
+    String prefix = qualifiedName(ex.getCommandLine()) + " ";
+    err.println("Did you mean: " + prefix + String.join(" or " + prefix, close) + "?");
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   /** Failures while running a command: user errors exit 2, anything else 1, never a stack trace. */

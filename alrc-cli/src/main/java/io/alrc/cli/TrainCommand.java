@@ -243,7 +243,8 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private TrainConfig buildConfig() {
+  /** The configuration the parsed options give (not yet validated); also used by {@code alrc sweep}. */
+  TrainConfig buildConfig() {
     boolean alrc = stabilizer.equals("alrc");
     boolean paperLr = lr == null;
     return new TrainConfig(

@@ -28,7 +28,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * RunRecord#NOT_CONFIGURATION}) are repeats of one configuration: their curves are drawn as the
  * mean with a band of one standard deviation, and their final errors as mean +/- sd. Tables have
  * one row per value of the configuration keys that vary (e.g. loss and batch) and one column per
- * stabilizer setting ({@code off}, {@code alrc n=2}, ...).
+ * stabilizer setting ({@code off}, {@code alrc n=2}, ...). A {@link Comparison} of each group with the
+ * same row without a stabilizer follows the tables (also written to {@code comparison.csv}).
  */
 public final class Report {
   private static final Color[] PALETTE = {
@@ -42,8 +43,26 @@ public final class Report {
   /** A group of repeats of one configuration. */
   public record Group(String label, String row, String column, List<RunRecord> runs) {}
 
-  /** What {@link #write} produced. */
-  public record Result(Path markdown, List<Path> images, List<Group> groups) {}
+  /**
+   * What {@link #write} produced.
+   *
+   * @param markdown {@code report.md}
+   * @param images the learning-curve PNGs
+   * @param groups the configuration groups
+   * @param comparison the stabilizer comparison, one row per group (also in {@code
+   *     comparison.csv})
+   */
+  public record Result(Path markdown, List<Path> images, List<Group> groups,
+      List<Comparison.Row> comparison) {}
+
+  /**
+   * Configuration keys of the stabilizers: they make up a group's column, not its row. Parameters
+   * of one stabilizer are shown in the column only where they vary between that stabilizer's
+   * groups (e.g. {@code alrc n=3 (profile=cifar2019)}).
+   */
+  public static final Set<String> STABILIZER_KEYS = Set.of(
+      "stabilizer", "n", "profile", "max_norm", "percentile", "window", "z_alpha", "z_threshold",
+      "z_warmup", "agc_lambda", "alrc_beta", "alrc_mu1", "alrc_mu2", "alrc_warmup");
 
   /**
    * Reads the runs, groups repeats, and writes {@code report.md} and PNG learning curves into
@@ -78,9 +97,11 @@ public final class Report {
         images.add(test);
       }
     }
+    List<Comparison.Row> comparison = Comparison.of(groups);
+    RunFiles.writeText(outDir.resolve("comparison.csv"), Comparison.csv(comparison));
     Path md = outDir.resolve("report.md");
-    RunFiles.writeText(md, markdown(groups, images, outDir));
-    return new Result(md, images, groups);
+    RunFiles.writeText(md, markdown(groups, images, outDir, comparison));
+    return new Result(md, images, groups, comparison);
   }
 
   /** Groups repeats and derives row and column labels from the keys that vary. */
@@ -99,6 +120,28 @@ public final class Report {
         varying.add(key);
       }
     }
+    // the default decay steps follow from the batch size: not worth a label of their own
+    if (varying.contains("batch") && determines(byConfig.keySet(), "batch", "lr_decay_steps")) {
+      varying.remove("lr_decay_steps");
+    }
+    // per stabilizer, its parameters that vary between its groups
+    Map<String, Set<String>> stabilizerVarying = new LinkedHashMap<>();
+    for (Map<String, String> config : byConfig.keySet()) {
+      String s = config.getOrDefault("stabilizer", "none");
+      Set<String> keys = stabilizerVarying.computeIfAbsent(s, k -> new LinkedHashSet<>());
+      for (String key : allKeys) {
+        if (isStabilizerKey(key) && !key.equals("stabilizer") && !key.equals("n")) {
+          long values = byConfig.keySet().stream()
+              .filter(c -> c.getOrDefault("stabilizer", "none").equals(s))
+              .map(c -> c.getOrDefault(key, ""))
+              .distinct()
+              .count();
+          if (values > 1) {
+            keys.add(key);
+          }
+        }
+      }
+    }
     List<Group> groups = new ArrayList<>();
     for (Map.Entry<Map<String, String>, List<RunRecord>> e : byConfig.entrySet()) {
       RunRecord first = e.getValue().get(0);
@@ -106,16 +149,12 @@ public final class Report {
       List<String> rowParts = new ArrayList<>();
       List<String> otherStabilizerParts = new ArrayList<>();
       for (String key : varying) {
-        String v = e.getKey().getOrDefault(key, "");
-        if (STABILIZER_KEYS.contains(key)) {
-          // a setting of the stabilizer: named in the column only where it tells apart
-          // configurations that use the same stabilizer
-          if (!key.equals("n") && variesAmong(byConfig.keySet(), stabilizer, key)) {
-            otherStabilizerParts.add(key + "=" + v);
-          }
-        } else if (!key.equals("stabilizer")) {
-          rowParts.add(key + "=" + v);
+        if (!isStabilizerKey(key)) {
+          rowParts.add(key + "=" + e.getKey().getOrDefault(key, ""));
         }
+      }
+      for (String key : stabilizerVarying.get(e.getKey().getOrDefault("stabilizer", "none"))) {
+        otherStabilizerParts.add(key + "=" + e.getKey().getOrDefault(key, ""));
       }
       String column = first.stabilizerLabel();
       if (!otherStabilizerParts.isEmpty()) {
@@ -129,18 +168,20 @@ public final class Report {
     return groups;
   }
 
-  /** Configuration keys that belong to a stabilizer (they label columns, not rows). */
-  private static final Set<String> STABILIZER_KEYS =
-      Set.of("n", "profile", "max_norm", "percentile", "window", "z_alpha", "z_threshold",
-          "z_warmup", "agc_lambda", "alrc_beta", "alrc_mu1", "alrc_mu2", "alrc_warmup");
+  private static boolean isStabilizerKey(String key) {
+    return STABILIZER_KEYS.contains(key) || key.startsWith("stabilizer_");
+  }
 
-  private static boolean variesAmong(Set<Map<String, String>> configs, String stabilizer, String key) {
-    return configs.stream()
-            .filter(c -> c.getOrDefault("stabilizer", "none").equals(stabilizer))
-            .map(c -> c.getOrDefault(key, ""))
-            .distinct()
-            .count()
-        > 1;
+  /** Whether the value of {@code key} determines that of {@code dependent} in every configuration. */
+  private static boolean determines(Set<Map<String, String>> configs, String key, String dependent) {
+    Map<String, String> seen = new java.util.HashMap<>();
+    for (Map<String, String> c : configs) {
+      String before = seen.putIfAbsent(c.getOrDefault(key, ""), c.getOrDefault(dependent, ""));
+      if (before != null && !before.equals(c.getOrDefault(dependent, ""))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int compareColumns(String a, String b) {
@@ -152,7 +193,8 @@ public final class Report {
     return a.compareTo(b);
   }
 
-  private static String markdown(List<Group> groups, List<Path> images, Path outDir) {
+  private static String markdown(List<Group> groups, List<Path> images, Path outDir,
+      List<Comparison.Row> comparison) {
     StringBuilder md = new StringBuilder();
     md.append("# Report\n\n");
     int runs = groups.stream().mapToInt(g -> g.runs().size()).sum();
@@ -190,16 +232,21 @@ public final class Report {
       }
       md.append('\n');
     }
-    md.append("## Runs\n\n| configuration | run | steps | final train | final test | clip fraction | max loss | steps/s |\n");
-    md.append("|---|---|---|---|---|---|---|---|\n");
+    md.append(Comparison.markdown(comparison));
+    md.append("## Runs\n\n| configuration | stabilizer | run | steps | final train | final test | clip fraction"
+        + " | max loss | steps/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|\n");
     for (Group g : groups) {
       for (RunRecord r : g.runs()) {
-        md.append("| ").append(g.label()).append(" | ").append(r.dir().getFileName()).append(" | ");
+        md.append("| ").append(g.row()).append(" | ").append(g.column()).append(" | ")
+            .append(r.dir().getFileName()).append(" | ");
         if (r.summary().isPresent()) {
           Summary s = r.summary().get();
           md.append(String.format(Locale.ROOT, "%d | %s | %s | %.4f | %s | %.2f |",
               s.steps(), num(s.finalTrainError()), num(s.finalTestError()), s.clipFraction(),
               num(s.maxLoss()), s.stepsPerSecond()));
+        } else if (Files.isRegularFile(r.dir().resolve("failed.txt"))) {
+          md.append("failed (see failed.txt) | | | | | |");
         } else {
           md.append("unfinished | | | | | |");
         }

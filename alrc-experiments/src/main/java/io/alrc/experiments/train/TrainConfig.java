@@ -185,6 +185,14 @@ public record TrainConfig(
     return b.build();
   }
 
+  /** This configuration with another {@code version} (e.g. null, to compare configurations). */
+  public TrainConfig withVersion(String otherVersion) {
+    return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, n, profile, maxNorm,
+        percentile, window, zAlpha, zThreshold, zWarmup, agcLambda, optimizer, lr, lrDecaySteps,
+        batch, steps, width, imageSize, seed, evalEvery, evalExamples, checkpointEvery, threads,
+        spikeProbability, spikeSteps, otherVersion, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup);
+  }
+
   /** The learning rate at {@code step} (1-based) under the staircase schedule. */
   public double learningRate(long step) {
     if (lrDecaySteps <= 0) {

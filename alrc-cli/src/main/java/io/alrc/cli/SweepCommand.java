@@ -1,0 +1,231 @@
+package io.alrc.cli;
+
+import io.alrc.experiments.run.RunFiles;
+import io.alrc.experiments.sweep.SpecException;
+import io.alrc.experiments.sweep.SweepConsole;
+import io.alrc.experiments.sweep.SweepRun;
+import io.alrc.experiments.sweep.SweepRunner;
+import io.alrc.experiments.sweep.SweepRunner.Outcome;
+import io.alrc.experiments.sweep.SweepRunner.Plan;
+import io.alrc.experiments.sweep.SweepRunner.State;
+import io.alrc.experiments.sweep.SweepSpec;
+import io.alrc.experiments.train.TrainConfig;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code alrc sweep}: the runs of a spec's grid, several at a time, each in its own JVM. */
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    header = "Run a spec's grid of training runs, several at a time; rerun to resume.",
+    description = {
+      "Reads SPEC (YAML, or JSON for a .json file): 'task', 'fixed' options, 'grid' axes, optional"
+          + " 'variants' (bundles of options), and 'seeds: [..]' or 'repeats: K'. Option names are"
+          + " those of 'alrc train' in snake_case or kebab-case; 'n: off' means stabilizer none."
+          + " The runs are the product of the axes and the seeds; every run's configuration is"
+          + " checked before anything runs. See docs/sweeps.md.",
+      "",
+      "Each run is 'alrc train' in its own JVM with its output in OUT/RUN_NAME/log.txt, where"
+          + " RUN_NAME lists its grid values and seed (e.g. loss=quartic,batch=1,n=3,seed=0)."
+          + " OUT/sweep.json lists every run. Rerunning the same command skips finished runs"
+          + " (summary.json), resumes interrupted ones from their checkpoints, and tries failed"
+          + " ones again. A failed run is recorded in OUT/RUN_NAME/failed.txt and the sweep goes"
+          + " on. Ctrl-C stops the running children; their checkpoints stay.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  alrc sweep sweeps/cifar-grid-cpu.yaml --out runs/cifar-grid-cpu --data ../shared/data",
+      "  alrc sweep sweeps/cifar-grid-cpu.yaml --out runs/cifar-grid-cpu --dry-run",
+      "  alrc report runs/cifar-grid-cpu",
+      "",
+      "Exit codes: 0 every run finished (now or before); 1 some runs failed; 2 invalid spec or"
+          + " options; 130 stopped."
+    })
+final class SweepCommand implements Callable<Integer> {
+  /** The exit code after Ctrl-C (128 + SIGINT). */
+  static final int STOPPED = 130;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep spec (.yaml, .yml or .json).")
+  Path specFile;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR",
+      description = "The sweep folder: one run directory per run, and sweep.json.")
+  Path out;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Data folder for runs whose spec sets no 'data'. Default: as 'alrc train'.")
+  Path data;
+
+  @Option(names = "--parallel", paramLabel = "N",
+      description = "Runs at a time. Default: half the cores (at least 1).")
+  Integer parallel;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Engine threads per run. Default: the cores divided by --parallel (at least 1).")
+  Integer threads;
+
+  @Option(names = "--match", paramLabel = "REGEX",
+      description = "Only the runs whose name contains a match, e.g. 'batch=1,'.")
+  String match;
+
+  @Option(names = "--dry-run", description = "Check the spec, write sweep.json and list the runs; run nothing.")
+  boolean dryRun;
+
+  @Option(names = "--jvm-option", paramLabel = "OPT",
+      description = "Option of each run's JVM (repeatable), e.g. -Xmx2g. Default: those in $ALRC_JAVA_OPTS.")
+  List<String> jvmOptions;
+
+  @Option(names = "--status-every", paramLabel = "SECONDS", defaultValue = "60",
+      description = "Without a terminal: seconds between status lines.")
+  double statusEvery;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    int cores = Runtime.getRuntime().availableProcessors();
+    int runsAtOnce = parallel != null ? parallel : Math.max(1, cores / 2);
+    if (runsAtOnce < 1) {
+      throw CliException.invalidInput("--parallel (" + runsAtOnce + ") must be >= 1");
+    }
+    int threadsPerRun = threads != null ? threads : Math.max(1, cores / runsAtOnce);
+    if (threadsPerRun < 1) {
+      throw CliException.invalidInput("--threads (" + threadsPerRun + ") must be >= 1");
+    }
+    Pattern filter = null;
+    if (match != null) {
+      try {
+        filter = Pattern.compile(match);
+      } catch (PatternSyntaxException e) {
+        throw CliException.invalidInput("--match: not a regular expression: " + e.getDescription(), e);
+      }
+    }
+
+    SweepSpec sweep;
+    List<SweepRun> runs;
+    List<Plan> plans;
+    try {
+      sweep = SweepSpec.read(specFile, new TrainOptionsCatalog());
+      Map<String, String> defaults = new LinkedHashMap<>();
+      defaults.put("threads", Integer.toString(threadsPerRun));
+      if (data != null) {
+        defaults.put("data", data.toAbsolutePath().normalize().toString());
+      }
+      runs = sweep.expand(defaults);
+      List<SweepRun> selected = runs;
+      if (filter != null) {
+        Pattern f = filter;
+        selected = runs.stream().filter(r -> f.matcher(r.name()).find()).toList();
+        if (selected.isEmpty()) {
+          throw CliException.invalidInput("--match '" + match + "' matches none of the " + runs.size() + " runs");
+        }
+      }
+      plans = SweepRunner.plan(selected, out);
+    } catch (NoSuchFileException e) {
+      throw CliException.invalidInput(specFile + ": no such file", e);
+    } catch (SpecException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    java.nio.file.Files.createDirectories(out);
+    RunFiles.writeJson(out.resolve("sweep.json"), sweepJson(sweep, runs));
+
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+    if (dryRun) {
+      for (Plan p : plans) {
+        stdout.println(p.action().name().toLowerCase(Locale.ROOT) + " " + p.run().name());
+      }
+      stdout.printf(Locale.ROOT, "%d runs (of %d in the spec); %d at a time, %d threads each; nothing run%n",
+          plans.size(), runs.size(), runsAtOnce, threadsPerRun);
+      stdout.flush();
+      return 0;
+    }
+
+    boolean terminal = System.console() != null;
+    SweepRunner.Result result;
+    try (SweepConsole console = terminal
+        ? SweepConsole.bar(System.err)
+        : SweepConsole.plain(stderr, statusEvery)) {
+      SweepRunner runner = new SweepRunner(javaCommand(), runsAtOnce, console, 1000);
+      result = runner.run(plans);
+    }
+    return summarize(result, stdout);
+  }
+
+  private int summarize(SweepRunner.Result result, PrintWriter stdout) {
+    long finished = result.count(State.FINISHED);
+    long skipped = result.count(State.SKIPPED);
+    long failed = result.count(State.FAILED);
+    long stopped = result.count(State.INTERRUPTED);
+    stdout.printf(Locale.ROOT, "sweep %s: %d runs: %d finished, %d skipped (finished before), %d failed%s%n",
+        out, result.outcomes().size(), finished, skipped, failed,
+        stopped > 0 ? ", " + stopped + " stopped (rerun to resume)" : "");
+    for (Outcome o : result.with(State.FAILED)) {
+      stdout.printf(Locale.ROOT, "  failed: %s (exit %d): %s%n", o.plan().run().name(), o.exitCode(), o.detail());
+    }
+    stdout.flush();
+    if (failed > 0) {
+      return 1;
+    }
+    return stopped > 0 ? STOPPED : 0;
+  }
+
+  /** {@code java [options] -cp CLASSPATH io.alrc.cli.AlrcCommand}, for each run's JVM. */
+  private List<String> javaCommand() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (jvmOptions != null) {
+      command.addAll(jvmOptions);
+    } else {
+      String env = System.getenv("ALRC_JAVA_OPTS");
+      if (env != null && !env.isBlank()) {
+        command.addAll(List.of(env.strip().split("\\s+")));
+      }
+    }
+    List<String> classPath = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        classPath.add(Path.of(entry).toAbsolutePath().toString());
+      }
+    }
+    command.add("-cp");
+    command.add(String.join(File.pathSeparator, classPath));
+    command.add(AlrcCommand.class.getName());
+    return command;
+  }
+
+  /** The content of {@code sweep.json}: the spec and every run it expands to, in order. */
+  record SweepFile(String spec, String description, int size, List<RunEntry> runs) {}
+
+  /** One run in {@code sweep.json}. */
+  record RunEntry(String name, Map<String, String> options, List<String> args, TrainConfig config) {}
+
+  private SweepFile sweepJson(SweepSpec sweep, List<SweepRun> runs) {
+    List<RunEntry> list = new ArrayList<>();
+    for (SweepRun r : runs) {
+      list.add(new RunEntry(r.name(), r.options(), r.args(), r.config()));
+    }
+    return new SweepFile(specFile.toAbsolutePath().normalize().toString(), sweep.description(),
+        runs.size(), list);
+  }
+}
