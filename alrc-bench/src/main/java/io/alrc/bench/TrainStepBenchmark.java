@@ -7,24 +7,20 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.util.Pair;
 import io.alrc.AlrcClipper;
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcState;
 import io.alrc.AlrcStep;
-import io.alrc.djl.nn.InPlaceAdam;
 import io.alrc.djl.nn.PaperNet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -40,11 +36,11 @@ import java.util.Random;
  * configuration:
  *
  * <pre>
- * java bs=1 alrc=on opt=inplace imgs/s=... step_ms=... fwd_ms=... bwd_ms=... opt_ms=... alrc_ms=... alrc_pct=... arrays_per_step=... vmhwm_mb=... vmrss_mb=...
+ * java bs=1 alrc=on opt=adam imgs/s=... imgs/s_median=... step_ms=... fwd_ms=... bwd_ms=... opt_ms=... alrc_ms=... alrc_pct=... arrays_per_step=... vmhwm_mb=... vmrss_mb=...
  * </pre>
  *
- * Options (all optional): {@code --batch 1,16 --steps 30 --warmup 5 --alrc on,off --opt
- * inplace|djl|native --width 1.0 --loss quartic|squared --lr 7.8125e-4 --rss-every 0}.
+ * Options (all optional): {@code --batch 1,16 --steps 30 --warmup 5 --alrc on,off --opt adam|sgd --scope
+ * on|off --width 1.0 --loss quartic|squared --lr 7.8125e-4 --rss-every 0}.
  */
 public final class TrainStepBenchmark {
   private TrainStepBenchmark() {}
@@ -54,7 +50,8 @@ public final class TrainStepBenchmark {
     int steps = 30;
     int warmup = 5;
     List<Boolean> alrcModes = List.of(true, false);
-    String opt = "inplace";
+    String opt = "adam";
+    boolean scoped = true;
     double width = 1.0;
     int p = 4;
     float lr = 0.1f / 128;
@@ -95,6 +92,10 @@ public final class TrainStepBenchmark {
           lr = Float.parseFloat(v);
           i++;
           break;
+        case "--scope":
+          scoped = !"off".equals(v);
+          i++;
+          break;
         case "--rss-every":
           rssEvery = Integer.parseInt(v);
           i++;
@@ -105,7 +106,7 @@ public final class TrainStepBenchmark {
     }
     for (int bs : batches) {
       for (boolean alrc : alrcModes) {
-        run(bs, steps, warmup, alrc, opt, width, p, lr, rssEvery);
+        run(bs, steps, warmup, alrc, opt, scoped, width, p, lr, rssEvery);
       }
     }
   }
@@ -116,6 +117,7 @@ public final class TrainStepBenchmark {
       int warmup,
       boolean useAlrc,
       String opt,
+      boolean scoped,
       double width,
       int p,
       float lr,
@@ -124,21 +126,16 @@ public final class TrainStepBenchmark {
     Block net = PaperNet.builder().width(width).build();
     try (Model model = Model.newInstance("paper-net")) {
       model.setBlock(net);
-      InPlaceAdam inPlace = null;
-      Optimizer optimizer;
-      if ("djl".equals(opt) || "native".equals(opt)) {
-        optimizer = Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).build();
-      } else {
-        inPlace = InPlaceAdam.builder().optLearningRateTracker(Tracker.fixed(lr)).build();
-        optimizer = inPlace;
+      if (!"adam".equals(opt) && !"sgd".equals(opt)) {
+        throw new IllegalArgumentException("--opt must be adam or sgd, got " + opt);
       }
+      Optimizer optimizer =
+          "adam".equals(opt)
+              ? Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).build()
+              : Optimizer.sgd().setLearningRateTracker(Tracker.fixed(lr)).build();
       DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(bs, 3, 32, 32));
-        List<NDArray> weights = new ArrayList<>();
-        for (Pair<String, Parameter> pp : net.getParameters()) {
-          weights.add(pp.getValue().getArray());
-        }
         // one fixed random batch, as the PyTorch reference does; the data enters each step as a
         // new array in the step's manager, as a data loader's batch would
         Random rnd = new Random(0);
@@ -153,7 +150,7 @@ public final class TrainStepBenchmark {
         Shape shape = new Shape(bs, 3, 32, 32);
         AlrcClipper clipper = new AlrcClipper(AlrcConfig.reference());
         AlrcState state = clipper.init();
-        NativeAdam nativeAdam = "native".equals(opt) ? new NativeAdam(weights, lr) : null;
+        long[] stepNanos = new long[steps];
 
         long tFwd = 0;
         long tBwd = 0;
@@ -169,7 +166,10 @@ public final class TrainStepBenchmark {
           long a = System.nanoTime();
           long b;
           long c;
-          try (NDManager sm = trainer.getManager().newSubManager()) {
+          // per-step scope: every array the step creates (about 37 at this network) is freed when
+          // the step ends; without it they live until the trainer's manager closes
+          NDManager sm = scoped ? trainer.getManager().newSubManager() : trainer.getManager();
+          try {
             NDArray x = sm.create(input, shape);
             NDArray y = sm.create(target, shape);
             try (GradientCollector gc = trainer.newGradientCollector()) {
@@ -197,17 +197,20 @@ public final class TrainStepBenchmark {
               gc.backward(objective);
             }
             c = System.nanoTime();
-            if (s >= warmup) {
+            if (s >= warmup && scoped) {
               arrays += sm.getManagedArrays().size();
+            }
+          } finally {
+            if (scoped) {
+              sm.close();
             }
           }
           long d = System.nanoTime();
-          if (nativeAdam != null) {
-            nativeAdam.step();
-          } else {
-            trainer.step();
-          }
+          trainer.step();
           long e = System.nanoTime();
+          if (s >= warmup) {
+            stepNanos[s - warmup] = e - a;
+          }
           tFwd += b - a;
           tBwd += c - b + (d - c);
           tOpt += e - d;
@@ -222,14 +225,18 @@ public final class TrainStepBenchmark {
         }
         double dt = (System.nanoTime() - t0) / 1e9;
         double stepMs = dt * 1e3 / steps;
+        long[] sorted = stepNanos.clone();
+        Arrays.sort(sorted);
+        double medianMs = (sorted[(steps - 1) / 2] + sorted[steps / 2]) / 2e6;
         System.out.printf(
             Locale.ROOT,
-            "java bs=%d alrc=%s opt=%s imgs/s=%.1f step_ms=%.2f fwd_ms=%.2f bwd_ms=%.2f opt_ms=%.2f"
+            "java bs=%d alrc=%s opt=%s imgs/s=%.1f imgs/s_median=%.1f step_ms=%.2f fwd_ms=%.2f bwd_ms=%.2f opt_ms=%.2f"
                 + " alrc_ms=%.3f alrc_pct=%.2f arrays_per_step=%.1f vmhwm_mb=%.0f vmrss_mb=%.0f%n",
             bs,
             useAlrc ? "on" : "off",
             opt,
             steps * bs / dt,
+            bs * 1e3 / medianMs,
             stepMs,
             tFwd / 1e6 / steps,
             tBwd / 1e6 / steps,
@@ -239,58 +246,7 @@ public final class TrainStepBenchmark {
             (double) arrays / steps,
             procStatusMb("VmHWM"),
             procStatusMb("VmRSS"));
-        if (nativeAdam != null) {
-          nativeAdam.close();
-        }
       }
-    }
-  }
-
-  /** DJL's own fused native Adam kernel, called per parameter without the ParameterServer. */
-  private static final class NativeAdam implements AutoCloseable {
-    private final List<NDArray> weights;
-    private final List<NDArray> means = new ArrayList<>();
-    private final List<NDArray> vars = new ArrayList<>();
-    private final float lr;
-    private int t;
-
-    NativeAdam(List<NDArray> weights, float lr) {
-      this.weights = weights;
-      this.lr = lr;
-      for (NDArray w : weights) {
-        means.add(w.zerosLike());
-        vars.add(w.zerosLike());
-      }
-    }
-
-    void step() {
-      t++;
-      float lrt = (float) (lr * Math.sqrt(1 - Math.pow(0.999, t)) / (1 - Math.pow(0.9, t)));
-      for (int i = 0; i < weights.size(); i++) {
-        NDArray w = weights.get(i);
-        try (NDArray g = w.getGradient()) {
-          w.getNDArrayInternal()
-              .adamUpdate(
-                  new NDList(w, g, means.get(i), vars.get(i)),
-                  new NDList(w),
-                  lr,
-                  lrt,
-                  0f,
-                  1f,
-                  -1f,
-                  0.9f,
-                  0.999f,
-                  1e-8f,
-                  true,
-                  false);
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      means.forEach(NDArray::close);
-      vars.forEach(NDArray::close);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * Networks and fast training-step machinery for DJL: the ALRC paper's CIFAR-10 network ({@link
- * io.alrc.djl.nn.PaperNet}) and an in-place Adam ({@link io.alrc.djl.nn.InPlaceAdam}) that keeps
- * DJL's {@code Trainer} / {@code GradientCollector} / {@code Optimizer} conventions.
+ * Networks for DJL: the ALRC paper's CIFAR-10 network ({@link io.alrc.djl.nn.PaperNet}) and its
+ * residual block. Training-speed notes (allocator, per-step {@code NDManager} scoping, why DJL's own
+ * Adam is kept) are in {@code docs/performance.md}.
  */
 package io.alrc.djl.nn;
