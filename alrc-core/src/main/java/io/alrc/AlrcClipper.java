@@ -215,13 +215,12 @@ public final class AlrcClipper {
           consecutive,
           String.format(
               Locale.ROOT,
-              "step %d: loss of example %d is %s, the %d%s non-finite step in a row (limit %d):"
+              "step %d: loss of example %d is %s, the %s non-finite step in a row (limit %d):"
                   + " training has diverged; lower the learning rate or raise nonFiniteLimit",
               step,
               index,
               losses[index],
-              consecutive,
-              ordinalSuffix(consecutive),
+              NonFiniteLossException.ordinal(consecutive),
               config.nonFiniteLimit()));
     }
     AlrcState next =
@@ -253,20 +252,4 @@ public final class AlrcClipper {
         true);
   }
 
-  private static String ordinalSuffix(int k) {
-    int mod100 = k % 100;
-    if (mod100 >= 11 && mod100 <= 13) {
-      return "th";
-    }
-    switch (k % 10) {
-      case 1:
-        return "st";
-      case 2:
-        return "nd";
-      case 3:
-        return "rd";
-      default:
-        return "th";
-    }
-  }
 }

@@ -27,6 +27,23 @@ public class NonFiniteLossException extends IllegalStateException {
     return step;
   }
 
+  /** "1st", "2nd", "3rd", "4th", ..., "11th", "21st": how messages count steps in a row. */
+  public static String ordinal(int k) {
+    int mod100 = k % 100;
+    String suffix;
+    if (mod100 >= 11 && mod100 <= 13) {
+      suffix = "th";
+    } else {
+      suffix = switch (k % 10) {
+        case 1 -> "st";
+        case 2 -> "nd";
+        case 3 -> "rd";
+        default -> "th";
+      };
+    }
+    return k + suffix;
+  }
+
   /** Steps in a row with a non-finite loss, this one included. */
   public int consecutive() {
     return consecutive;

@@ -1,5 +1,6 @@
 package io.alrc.cli;
 
+import io.alrc.experiments.sweep.SweepSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -124,33 +125,13 @@ public final class AlrcCommand implements Callable<Integer> {
     }
     String typed = u.getUnmatched().get(0);
     java.util.List<String> close = u.getSuggestions().stream()
-        .filter(s -> distance(typed, s) <= Math.max(2, typed.length() / 3))
+        .filter(s -> SweepSpec.distance(typed, s) <= Math.max(2, typed.length() / 3))
         .toList();
     if (close.isEmpty()) {
       close = u.getSuggestions().subList(0, 1);
     }
     String prefix = qualifiedName(ex.getCommandLine()) + " ";
     err.println("Did you mean: " + prefix + String.join(" or " + prefix, close) + "?");
-  }
-
-  /** Levenshtein distance. */
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /** Failures while running a command: user errors exit 2, anything else 1, never a stack trace. */

@@ -10,6 +10,7 @@ import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.Gradients;
 import io.alrc.telemetry.StepTelemetry;
+import io.alrc.NonFiniteLossException;
 import io.alrc.snapshot.SnapshotFormat;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,12 +211,11 @@ public final class StepGuard implements TrainingListener {
           reason,
           String.format(
               Locale.ROOT,
-              "step %d: %s, the %d%s non-finite step in a row (limit %d): training has diverged;"
+              "step %d: %s, the %s non-finite step in a row (limit %d): training has diverged;"
                   + " lower the learning rate, check the data, or raise the non-finite limit",
               step,
               reason,
-              consecutiveSkipped,
-              ordinalSuffix(consecutiveSkipped),
+              NonFiniteLossException.ordinal(consecutiveSkipped),
               nonFiniteLimit));
     }
     return last;
@@ -412,23 +412,6 @@ public final class StepGuard implements TrainingListener {
   private void notifyReport(StepReport report) {
     if (reportListener != null) {
       reportListener.accept(report);
-    }
-  }
-
-  private static String ordinalSuffix(int k) {
-    int mod100 = k % 100;
-    if (mod100 >= 11 && mod100 <= 13) {
-      return "th";
-    }
-    switch (k % 10) {
-      case 1:
-        return "st";
-      case 2:
-        return "nd";
-      case 3:
-        return "rd";
-      default:
-        return "th";
     }
   }
 

@@ -647,7 +647,8 @@ public final class SweepSpec {
     return best == null ? "" : " (did you mean '" + best + "'?)";
   }
 
-  private static int distance(String a, String b) {
+  /** Levenshtein distance: the edits that turn {@code a} into {@code b}; for suggestions. */
+  public static int distance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {
