@@ -118,6 +118,30 @@ class TrainCommandTest {
   }
 
   @Test
+  void trainsStemSupersamplingWithHuberizedErrorAndRealMicrographsWhenPresent() throws Exception {
+    Path run = tmp.resolve("sr");
+    List<String> args = new ArrayList<>(List.of("train", "--task", "stem-sr", "--sr-factor", "4",
+        "--image-size", "32", "--width", "0.25", "--batch", "1", "--steps", "8", "--loss", "huber",
+        "--stabilizer", "alrc", "--eval-every", "4", "--eval-examples", "4", "--checkpoint-every",
+        "4", "--threads", "1", "--out", run.toString()));
+    Path micrographs = Path.of(System.getProperty("alrc.shared.dir", "../shared"),
+        "data/stem/partial-STEM_examples/tif/truth-1.tif");
+    if (Files.isRegularFile(micrographs)) {
+      args.addAll(List.of("--eval-data", micrographs.toString()));
+    }
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode config = RunFiles.readJson(run.resolve("config.json"));
+    assertThat(config.get("sr_factor").asInt()).isEqualTo(4);
+    assertThat(config.get("safeguard").asBoolean()).as("no safeguard for STEM by default").isFalse();
+    assertThat(Files.readAllLines(run.resolve("eval.csv"))).hasSize(3);
+
+    Cli.Result bad = Cli.run("train", "--task", "stem-sr", "--sr-factor", "3", "--out",
+        tmp.resolve("bad").toString());
+    assertThat(bad.err()).isEqualTo("alrc train: sr_factor (3) must be 2 or 4 for stem-sr\n");
+  }
+
+  @Test
   void trainsTheCifarTaskOnTheSharedData() {
     Path shared = Path.of(System.getProperty("alrc.shared.dir", "../shared"), "data");
     assumeTrue(Files.isRegularFile(shared.resolve("cifar-10-batches-bin/data_batch_1.bin")),
