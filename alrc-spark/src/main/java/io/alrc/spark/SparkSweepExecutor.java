@@ -58,7 +58,26 @@ public final class SparkSweepExecutor implements SweepExecutor {
 
   @Override
   public void check(Request request) {
-    Masters.check(request.master(), request.conf());
+    // under spark-submit the master and --conf settings arrive as spark.* system properties
+    Map<String, String> conf = new java.util.HashMap<>();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
+        .forEach(k -> conf.put(k, System.getProperty(k)));
+    conf.putAll(request.conf());
+    String master = request.master();
+    if (master.equals(Masters.SUBMIT)) {
+      master = conf.getOrDefault("spark.master", "");
+      if (master.isEmpty()) {
+        throw new IllegalArgumentException("--spark submit: no spark.master is set; 'submit' takes the master"
+            + " that spark-submit was given, so use it under spark-submit, or give a master, e.g. local[1]");
+      }
+    }
+    Masters.check(master, conf);
+    String out = request.out().toString();
+    if (out.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) {
+      throw new IllegalArgumentException("--out " + out + ": a URI; runs write their directories through"
+          + " the local file system, so OUT must be a path that the driver and every executor see (e.g. an"
+          + " NFS mount); Hadoop file systems (hdfs:, s3a:) are not supported");
+    }
   }
 
   @Override
@@ -144,6 +163,16 @@ public final class SparkSweepExecutor implements SweepExecutor {
           pending--;
           progressed = true;
           listener.ended(o);
+        }
+        if (pending > 0 && sc.sc().isStopped()) {
+          // the context went away (e.g. the cluster removed the application): nothing more will end
+          for (int i = 0; i < outcomes.length; i++) {
+            if (jobs[i] != null && outcomes[i] == null) {
+              outcomes[i] = new Outcome(plans.get(i), State.INTERRUPTED, -1, 0, "stopped: the Spark context stopped");
+              listener.ended(outcomes[i]);
+            }
+          }
+          pending = 0;
         }
         long now = System.nanoTime();
         if (now >= nextTick || pending == 0) {

@@ -110,5 +110,9 @@ class SparkSweepExecutorTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).startsWith("alrc sweep: --spark local[4]: local mode trains inside this one JVM");
     assertThat(tmp.resolve("out")).doesNotExist();
+
+    Result uri = alrc("sweep", spec.toString(), "--out", "hdfs://namenode/sweeps/x", "--spark", "local[1]");
+    assertThat(uri.exitCode()).isEqualTo(2);
+    assertThat(uri.err()).startsWith("alrc sweep: --out hdfs:/namenode/sweeps/x: a URI;");
   }
 }
