@@ -3,6 +3,7 @@ package io.alrc.cli;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.sweep.SpecException;
 import io.alrc.experiments.sweep.SweepConsole;
+import io.alrc.experiments.sweep.SweepExecutor;
 import io.alrc.experiments.sweep.SweepRun;
 import io.alrc.experiments.sweep.SweepRunner;
 import io.alrc.experiments.sweep.SweepRunner.Outcome;
@@ -57,6 +58,7 @@ import picocli.CommandLine.Spec;
       "  alrc sweep sweeps/cifar-grid-cpu.yaml --out runs/cifar-grid-cpu --data ../shared/data",
       "  alrc sweep sweeps/cifar-grid-cpu.yaml --out runs/cifar-grid-cpu --dry-run",
       "  alrc report runs/cifar-grid-cpu",
+      "  alrc sweep sweeps/spikes.yaml --out runs/spikes --spark local[1]",
       "",
       "Exit codes: 0 every run finished (now or before); 1 some runs failed; 2 invalid spec or"
           + " options; 130 stopped."
@@ -97,6 +99,17 @@ final class SweepCommand implements Callable<Integer> {
       description = "Option of each run's JVM (repeatable), e.g. -Xmx2g. Default: those in $ALRC_JAVA_OPTS.")
   List<String> jvmOptions;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Run on Apache Spark instead of child JVMs: one task per run, trained inside the"
+          + " executor JVM, one at a time per executor (local[1], local-cluster[N,1,MB], or a cluster"
+          + " master with spark.task.cpus equal to the executor cores). OUT must be a path every"
+          + " executor sees. Needs alrc-spark (the ./alrc launcher adds it); see docs/cluster.md.")
+  String sparkMaster;
+
+  @Option(names = "--spark-conf", paramLabel = "KEY=VALUE",
+      description = "A Spark configuration property (repeatable), e.g. spark.task.maxFailures=2.")
+  Map<String, String> sparkConf;
+
   @Option(names = "--status-every", paramLabel = "SECONDS", defaultValue = "60",
       description = "Without a terminal: seconds between status lines.")
   double statusEvery;
@@ -104,7 +117,25 @@ final class SweepCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     int cores = Runtime.getRuntime().availableProcessors();
-    int runsAtOnce = parallel != null ? parallel : Math.max(1, cores / 2);
+    SweepExecutor executor = null;
+    if (sparkMaster != null) {
+      if (parallel != null) {
+        throw CliException.invalidInput("--parallel does not apply with --spark: Spark's task slots decide"
+            + " how many runs train at once (one per executor)");
+      }
+      if (jvmOptions != null) {
+        throw CliException.invalidInput("--jvm-option does not apply with --spark: runs train inside the"
+            + " executor JVMs; set spark.executor.extraJavaOptions with --spark-conf instead");
+      }
+      executor = SweepExecutor.find("spark").orElseThrow(() -> CliException.invalidInput(
+          "--spark: Spark support (module alrc-spark) is not on the class path. Run through the ./alrc"
+              + " launcher, which adds it when --spark is given, or build it with 'mvn -B -q -DskipTests"
+              + " -pl alrc-spark -am package' and put alrc-spark/target/alrc-spark.jar and"
+              + " alrc-spark/target/lib/* on the class path"));
+    } else if (sparkConf != null) {
+      throw CliException.invalidInput("--spark-conf needs --spark MASTER");
+    }
+    int runsAtOnce = executor != null ? 1 : parallel != null ? parallel : Math.max(1, cores / 2);
     if (runsAtOnce < 1) {
       throw CliException.invalidInput("--parallel (" + runsAtOnce + ") must be >= 1");
     }
@@ -146,6 +177,15 @@ final class SweepCommand implements Callable<Integer> {
     } catch (SpecException e) {
       throw CliException.invalidInput(e.getMessage(), e);
     }
+    SweepExecutor.Request request = null;
+    if (executor != null) {
+      request = new SweepExecutor.Request(sparkMaster, out, plans, sparkConf != null ? sparkConf : Map.of());
+      try {
+        executor.check(request);
+      } catch (IllegalArgumentException e) {
+        throw CliException.invalidInput(e.getMessage(), e);
+      }
+    }
     java.nio.file.Files.createDirectories(out);
     RunFiles.writeJson(out.resolve("sweep.json"), sweepJson(sweep, runs));
 
@@ -155,8 +195,13 @@ final class SweepCommand implements Callable<Integer> {
       for (Plan p : plans) {
         stdout.println(p.action().name().toLowerCase(Locale.ROOT) + " " + p.run().name());
       }
-      stdout.printf(Locale.ROOT, "%d runs (of %d in the spec); %d at a time, %d threads each; nothing run%n",
-          plans.size(), runs.size(), runsAtOnce, threadsPerRun);
+      if (executor != null) {
+        stdout.printf(Locale.ROOT, "%d runs (of %d in the spec); on Spark %s, %d threads each; nothing run%n",
+            plans.size(), runs.size(), sparkMaster, threadsPerRun);
+      } else {
+        stdout.printf(Locale.ROOT, "%d runs (of %d in the spec); %d at a time, %d threads each; nothing run%n",
+            plans.size(), runs.size(), runsAtOnce, threadsPerRun);
+      }
       stdout.flush();
       return 0;
     }
@@ -166,8 +211,12 @@ final class SweepCommand implements Callable<Integer> {
     try (SweepConsole console = terminal
         ? SweepConsole.bar(System.err)
         : SweepConsole.plain(stderr, statusEvery)) {
-      SweepRunner runner = new SweepRunner(javaCommand(), runsAtOnce, console, 1000);
-      result = runner.run(plans);
+      if (executor != null) {
+        result = executor.run(request, console);
+      } else {
+        SweepRunner runner = new SweepRunner(javaCommand(), runsAtOnce, console, 1000);
+        result = runner.run(plans);
+      }
     }
     return summarize(result, stdout);
   }

@@ -156,4 +156,19 @@ class SweepCommandTest {
     String md = Files.readString(out.resolve("report/report.md"));
     assertThat(md).contains("## Stabilizer comparison").contains("| all runs | alrc n=3 | 1/1 |");
   }
+
+  @Test
+  void sparkWithoutAlrcSparkOnTheClassPathExits2SayingHowToEnableIt() throws Exception {
+    Path spec = write("tiny.yaml", "task: stem-completion\nfixed: {steps: 10}\n");
+    Cli.Result r = Cli.run("sweep", spec.toString(), "--out", tmp.resolve("out").toString(), "--spark", "local[1]");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("alrc sweep: --spark: Spark support (module alrc-spark) is not on the class path."
+        + " Run through the ./alrc launcher, which adds it when --spark is given");
+    assertThat(tmp.resolve("out")).doesNotExist();
+
+    Cli.Result both = Cli.run("sweep", spec.toString(), "--out", tmp.resolve("out").toString(),
+        "--spark", "local[1]", "--parallel", "2");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).startsWith("alrc sweep: --parallel does not apply with --spark");
+  }
 }

@@ -4,15 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alrc.experiments.run.RunFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,8 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs a sweep: each run is a separate JVM ({@code alrc train ... --out RUN_DIR}, or {@code alrc
@@ -51,19 +42,14 @@ import java.util.regex.Pattern;
  * <p>One {@code run} at a time per instance.
  */
 public final class SweepRunner {
-  /** Each run's captured output, appended to by every attempt. */
-  public static final String LOG = "log.txt";
+  /** Each run's captured output, appended to by every attempt: {@link SweepRuns#LOG}. */
+  public static final String LOG = SweepRuns.LOG;
 
-  /** Written when a run fails: exit code, command, the end of its log. */
-  public static final String FAILED = "failed.txt";
-
-  /** Lines of the log copied into {@code failed.txt}. */
-  static final int TAIL_LINES = 20;
+  /** Written when a run fails: {@link SweepRuns#FAILED}. */
+  public static final String FAILED = SweepRuns.FAILED;
 
   /** Keys of {@code config.json} that may differ between a run directory and the spec. */
   static final Set<String> MAY_DIFFER = Set.of("data", "threads", "version");
-
-  private static final Pattern STEP = Pattern.compile("step (\\d+)/(\\d+)");
 
   /** The detail of a run the sweep never started because it was stopped. */
   static final String NOT_STARTED = "not started: the sweep was stopped";
@@ -203,7 +189,7 @@ public final class SweepRunner {
         }
         action = files.finished() ? Action.SKIP : Action.RESUME;
         if (action == Action.RESUME) {
-          before = loggedSteps(files.metrics());
+          before = SweepRuns.loggedSteps(files.metrics());
         }
       }
       plans.add(new Plan(index, run, dir, action, action == Action.SKIP ? run.config().steps() : before));
@@ -236,28 +222,6 @@ public final class SweepRunner {
       }
     }
     return diffs.isEmpty() ? null : String.join(", ", diffs);
-  }
-
-  /** Rows of a metrics file (lines after the header), 0 if absent. */
-  private static long loggedSteps(Path metrics) {
-    if (!Files.isRegularFile(metrics)) {
-      return 0;
-    }
-    long lines = 0;
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(metrics)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        for (int i = 0; i < n; i++) {
-          if (buf[i] == '\n') {
-            lines++;
-          }
-        }
-      }
-    } catch (IOException e) {
-      return 0;
-    }
-    return Math.max(0, lines - 1);
   }
 
   /**
@@ -350,7 +314,7 @@ public final class SweepRunner {
         nextTick = now + tickMillis * 1_000_000L;
         long done = stepsEnded;
         for (Plan p : running.values()) {
-          done += Math.max(p.stepsBefore(), Math.min(p.run().config().steps(), reportedStep(p.dir())));
+          done += Math.max(p.stepsBefore(), Math.min(p.run().config().steps(), SweepRuns.reportedStep(p.dir())));
         }
         double elapsed = (now - start) / 1e9;
         double rate = elapsed > 5 ? (done - stepsAtStart) / elapsed : 0;
@@ -366,29 +330,16 @@ public final class SweepRunner {
     long start = System.nanoTime();
     Path dir = plan.dir();
     Path log = dir.resolve(LOG);
+    boolean resume = SweepRuns.resumes(dir);
     List<String> command = new ArrayList<>(javaCommand);
-    command.add("train");
-    boolean resume = Files.isRegularFile(new RunFiles(dir).config());
-    if (resume) {
-      command.add("--resume");
-      command.add(dir.toString());
-    } else {
-      command.addAll(plan.run().args());
-      command.add("--out");
-      command.add(dir.toString());
-    }
+    command.addAll(SweepRuns.trainArguments(plan.run(), dir));
     Process process;
     try {
       synchronized (lock) {
         if (stopping) {
           return new Outcome(plan, State.INTERRUPTED, -1, 0, NOT_STARTED);
         }
-        Files.createDirectories(dir);
-        Files.deleteIfExists(dir.resolve(FAILED));
-        Files.writeString(log,
-            "== alrc sweep " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": "
-                + (resume ? "resume" : "start") + ": " + String.join(" ", command) + "\n",
-            StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        SweepRuns.beginAttempt(dir, resume, "", command);
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -418,87 +369,16 @@ public final class SweepRunner {
       return new Outcome(plan, State.FINISHED, 0, seconds(start), "");
     }
     return failed(plan, exit, start, command,
-        exit == 0 ? "exited 0 without writing summary.json" : lastLine(log));
+        exit == 0 ? "exited 0 without writing summary.json" : SweepRuns.lastLine(log));
   }
 
   private Outcome failed(Plan plan, int exit, long start, List<String> command, String detail) {
-    StringBuilder text = new StringBuilder();
-    text.append("exit code ").append(exit).append('\n');
-    text.append("reason: ").append(detail).append('\n');
-    text.append("command: ").append(String.join(" ", command)).append('\n');
-    text.append("last lines of ").append(LOG).append(":\n");
-    for (String line : tail(plan.dir().resolve(LOG), TAIL_LINES)) {
-      text.append(line).append('\n');
-    }
-    try {
-      Files.createDirectories(plan.dir());
-      RunFiles.writeText(plan.dir().resolve(FAILED), text.toString());
-    } catch (IOException e) {
-      detail += " (and " + FAILED + " could not be written: " + e.getMessage() + ")";
-    }
-    return new Outcome(plan, State.FAILED, exit, seconds(start), detail);
+    String recorded = SweepRuns.recordFailure(plan.dir(), exit, detail, command);
+    return new Outcome(plan, State.FAILED, exit, seconds(start), recorded);
   }
 
   private static double seconds(long start) {
     return (System.nanoTime() - start) / 1e9;
-  }
-
-  /** The last non-blank line of a log, or "(empty log)". */
-  static String lastLine(Path log) {
-    List<String> lines = tail(log, TAIL_LINES);
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (!lines.get(i).isBlank()) {
-        return lines.get(i).strip();
-      }
-    }
-    return "(empty log)";
-  }
-
-  /** The last {@code n} lines of a text file (reading at most its last 64 KiB); empty if absent. */
-  static List<String> tail(Path file, int n) {
-    String text = tailText(file, 1 << 16);
-    List<String> lines = new ArrayList<>(Arrays.asList(text.split("\r?\n|\r", -1)));
-    if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-      lines.remove(lines.size() - 1);
-    }
-    return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
-  }
-
-  private static String tailText(Path file, int bytes) {
-    if (!Files.isRegularFile(file)) {
-      return "";
-    }
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-      long length = f.length();
-      long from = Math.max(0, length - bytes);
-      byte[] buf = new byte[(int) (length - from)];
-      f.seek(from);
-      f.readFully(buf);
-      String text = new String(buf, StandardCharsets.UTF_8);
-      if (from > 0) {
-        int nl = text.indexOf('\n');
-        text = nl < 0 ? "" : text.substring(nl + 1); // drop the partial first line
-      }
-      return text;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The last {@code step S/T} a run's progress printed to its log, or 0. */
-  static long reportedStep(Path dir) {
-    String text;
-    try {
-      text = tailText(dir.resolve(LOG), 4096);
-    } catch (UncheckedIOException e) {
-      return 0;
-    }
-    Matcher m = STEP.matcher(text);
-    long step = 0;
-    while (m.find()) {
-      step = Long.parseLong(m.group(1));
-    }
-    return step;
   }
 
   /** Starts no further runs and destroys the running children (SIGTERM). */
