@@ -375,6 +375,9 @@ public final class Report {
   private static XYChart chart(String title, String x, String y) {
     XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(x).yAxisTitle(y).build();
     chart.getStyler().setYAxisLogarithmic(true);
+    // plain step numbers, spaced so that they do not run into each other
+    chart.getStyler().setXAxisDecimalPattern("#");
+    chart.getStyler().setXAxisTickMarkSpacingHint(120);
     chart.getStyler().setMarkerSize(0);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setPlotBackgroundColor(Color.WHITE);
