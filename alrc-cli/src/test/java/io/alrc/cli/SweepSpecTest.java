@@ -202,6 +202,7 @@ class SweepSpecTest {
     assertThat(sizes).containsExactlyEntriesOf(new TreeMap<>(Map.of(
         "cifar-grid.yaml", 320,
         "cifar-grid-cpu.yaml", 96,
+        "cifar-grid-cpu-small.yaml", 24,
         "unstable-lr.yaml", 24,
         "unstable-lr-cpu.yaml", 24,
         "head-to-head.yaml", 72,
