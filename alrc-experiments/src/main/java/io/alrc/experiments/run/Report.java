@@ -286,36 +286,71 @@ public final class Report {
     return String.format(Locale.ROOT, "%.4g", x);
   }
 
+  /** One run's curve: its steps and values. */
+  private record Curve(double[] steps, double[] values) {}
+
   private static boolean trainCurves(String title, List<Group> groups, int boxcar, Path out)
       throws IOException {
-    XYChart chart = chart(title.equals("all runs") ? "Training loss" : "Training loss: " + title,
-        "step", "unadjusted loss (boxcar mean)");
+    return curves(
+        title.equals("all runs") ? "Training loss" : "Training loss: " + title,
+        "unadjusted loss (boxcar mean)",
+        groups,
+        out,
+        r -> {
+          CsvTable m;
+          try {
+            m = r.metrics();
+          } catch (RuntimeException e) {
+            return null;
+          }
+          if (m.rows() == 0) {
+            return null;
+          }
+          int window = boxcar > 0 ? boxcar : Math.max(1, m.rows() / 50);
+          return new Curve(m.column("step"), Stats.boxcar(unadjustedWithoutInjected(m), window));
+        });
+  }
+
+  private static boolean testCurves(String title, List<Group> groups, Path out) throws IOException {
+    return curves(
+        title.equals("all runs") ? "Test error" : "Test error: " + title,
+        "test error",
+        groups,
+        out,
+        r -> {
+          CsvTable e = r.eval().orElse(null);
+          return e == null || e.rows() == 0
+              ? null
+              : new Curve(e.column("step"), e.column("test_error"));
+        });
+  }
+
+  /**
+   * One chart with a curve per group (the mean of its runs' curves, cut to the shortest, with a
+   * +/- 1 sd band); runs without a curve are left out. Returns whether anything was drawn.
+   */
+  private static boolean curves(String title, String yLabel, List<Group> groups, Path out,
+      java.util.function.Function<RunRecord, Curve> curveOf) throws IOException {
+    XYChart chart = chart(title, "step", yLabel);
     int color = 0;
     boolean any = false;
     for (Group g : groups) {
-      List<double[]> curves = new ArrayList<>();
+      List<double[]> values = new ArrayList<>();
       double[] steps = null;
       for (RunRecord r : g.runs()) {
-        CsvTable m;
-        try {
-          m = r.metrics();
-        } catch (RuntimeException e) {
+        Curve c = curveOf.apply(r);
+        if (c == null) {
           continue;
         }
-        if (m.rows() == 0) {
-          continue;
+        if (steps == null || c.steps().length < steps.length) {
+          steps = c.steps();
         }
-        int window = boxcar > 0 ? boxcar : Math.max(1, m.rows() / 50);
-        double[] y = Stats.boxcar(unadjustedWithoutInjected(m), window);
-        if (steps == null || m.rows() < steps.length) {
-          steps = m.column("step");
-        }
-        curves.add(y);
+        values.add(c.values());
       }
-      if (curves.isEmpty()) {
+      if (values.isEmpty()) {
         continue;
       }
-      addBand(chart, g.column(), steps, curves, PALETTE[color++ % PALETTE.length]);
+      addBand(chart, g.column(), steps, values, PALETTE[color++ % PALETTE.length]);
       any = true;
     }
     if (any) {
@@ -340,36 +375,6 @@ public final class Report {
       }
     }
     return y;
-  }
-
-  private static boolean testCurves(String title, List<Group> groups, Path out) throws IOException {
-    XYChart chart = chart(title.equals("all runs") ? "Test error" : "Test error: " + title,
-        "step", "test error");
-    int color = 0;
-    boolean any = false;
-    for (Group g : groups) {
-      List<double[]> curves = new ArrayList<>();
-      double[] steps = null;
-      for (RunRecord r : g.runs()) {
-        CsvTable e = r.eval().orElse(null);
-        if (e == null || e.rows() == 0) {
-          continue;
-        }
-        if (steps == null || e.rows() < steps.length) {
-          steps = e.column("step");
-        }
-        curves.add(e.column("test_error"));
-      }
-      if (curves.isEmpty()) {
-        continue;
-      }
-      addBand(chart, g.column(), steps, curves, PALETTE[color++ % PALETTE.length]);
-      any = true;
-    }
-    if (any) {
-      BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
-    }
-    return any;
   }
 
   private static XYChart chart(String title, String x, String y) {
