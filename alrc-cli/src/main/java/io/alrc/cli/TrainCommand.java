@@ -228,7 +228,30 @@ final class TrainCommand implements Callable<Integer> {
             1, config.steps(), terminal, 10)) {
       progress.message(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s",
           runDir, config.task(), engine.parameterCount(), t.describeData()));
-      Summary s = new TrainingRun(config, runDir, t, engine, progress).run(resuming);
+      TrainingRun run = new TrainingRun(config, runDir, t, engine, progress);
+      Summary s;
+      // On SIGTERM (e.g. a sweep being stopped) finish the current step, checkpoint, then exit:
+      // a JVM shutting down while the native engine is mid-step can crash.
+      java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+      Thread hook = new Thread(() -> {
+        run.requestStop();
+        try {
+          finished.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "alrc-train-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        s = run.run(resuming);
+      } finally {
+        finished.countDown();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the JVM is already shutting down: the hook is running and now returns
+        }
+      }
       outWriter.printf(Locale.ROOT,
           "%s: final train error %.5g, final test error %.5g, clip fraction %.4f, max loss %.4g,"
               + " skipped %d, %.2f steps/s, %.1f s%n",
@@ -236,6 +259,9 @@ final class TrainCommand implements Callable<Integer> {
           s.skippedSteps(), s.stepsPerSecond(), s.wallSeconds());
       outWriter.flush();
       return 0;
+    } catch (TrainingRun.StoppedException e) {
+      throw new CliException(130, "run " + runDir + " stopped after step " + e.lastStep()
+          + "; continue it with --resume " + runDir, e);
     } catch (IOException e) {
       throw new CliException(1, "run " + runDir + " failed: " + e.getMessage(), e);
     } catch (io.alrc.NonFiniteLossException e) {

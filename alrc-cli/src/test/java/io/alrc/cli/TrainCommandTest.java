@@ -118,6 +118,35 @@ class TrainCommandTest {
   }
 
   @Test
+  void sigtermStopsBetweenStepsWithACheckpointAndTheResumedRunEndsTheSame() throws Exception {
+    Path whole = tmp.resolve("whole");
+    assertThat(Cli.run(tinyStemRun(whole.toString(), 400).toArray(String[]::new)).exitCode()).isZero();
+
+    Path stopped = tmp.resolve("stopped");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), AlrcCommand.class.getName()));
+    command.addAll(tinyStemRun(stopped.toString(), 400));
+    Path log = tmp.resolve("stopped.log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(stopped.resolve("checkpoint/state.bin")) && p.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assumeTrue(p.isAlive(), "the run finished before it could be stopped");
+    p.destroy(); // SIGTERM
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assumeTrue(!Files.exists(stopped.resolve("summary.json")), "the run finished before the signal");
+    assertThat(Files.readString(log)).contains("continue with --resume " + stopped);
+
+    Cli.Result resumed = Cli.run("train", "--resume", stopped.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(Files.readString(stopped.resolve("metrics.csv")))
+        .isEqualTo(Files.readString(whole.resolve("metrics.csv")));
+  }
+
+  @Test
   void trainsStemSupersamplingWithHuberizedErrorAndRealMicrographsWhenPresent() throws Exception {
     Path run = tmp.resolve("sr");
     List<String> args = new ArrayList<>(List.of("train", "--task", "stem-sr", "--sr-factor", "4",

@@ -63,6 +63,33 @@ public final class TrainingRun {
     this.spikes = new SpikeInjector(config.seed(), config.spikeProbability(), config.spikeSteps());
   }
 
+  private volatile boolean stopRequested;
+
+  /**
+   * Asks the run to stop between two steps (e.g. from a shutdown hook on SIGTERM): it writes a
+   * checkpoint of the last finished step and {@link #run} throws {@link StoppedException}.
+   * Stopping mid-step would leave the native engine running while the JVM shuts down.
+   */
+  public void requestStop() {
+    stopRequested = true;
+  }
+
+  /** Thrown by {@link #run} when it stopped early on {@link #requestStop()}. */
+  public static final class StoppedException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final long lastStep;
+
+    StoppedException(long lastStep) {
+      super("stopped on request after step " + lastStep);
+      this.lastStep = lastStep;
+    }
+
+    /** The last step trained (and checkpointed, if any was trained). */
+    public long lastStep() {
+      return lastStep;
+    }
+  }
+
   /** Reads a run directory's {@code config.json}, for {@code --resume}. */
   public static TrainConfig readConfig(Path runDir) throws IOException {
     Path file = new RunFiles(runDir).config();
@@ -132,6 +159,15 @@ public final class TrainingRun {
       long windowSteps = 0;
       double speed = 0;
       for (long step = firstStep; step <= config.steps(); step++) {
+        if (stopRequested) {
+          // between two steps: save what the run has, so --resume continues from here
+          if (step > firstStep) {
+            checkpoint(step - 1, metrics.sync(), eval.sync(),
+                wallBefore + (System.nanoTime() - start) / 1e9);
+          }
+          progress.message("stopped before step " + step + "; continue with --resume " + files.dir());
+          throw new StoppedException(step - 1);
+        }
         double lr = config.learningRate(step);
         Batch batch = spikes.apply(step, task.trainBatch(step));
         StepResult r = engine.train(step, batch, lr);
