@@ -149,10 +149,7 @@ public final class AutoClip implements NormStabilizer<AutoClip.State> {
           out.writeInt(window);
           out.writeLong(state.steps);
           out.writeInt(state.next);
-          out.writeInt(state.arrival.length);
-          for (double v : state.arrival) {
-            out.writeDouble(v);
-          }
+          Snapshots.writeDoubles(out, state.arrival);
         });
   }
 
@@ -172,10 +169,7 @@ public final class AutoClip implements NormStabilizer<AutoClip.State> {
                 "AutoClip snapshot is corrupt: history size " + size + ", next " + next
                     + ", window " + window);
           }
-          double[] arrival = new double[size];
-          for (int i = 0; i < size; i++) {
-            arrival[i] = in.readDouble();
-          }
+          double[] arrival = Snapshots.readDoubles(in, size);
           double[] sorted = arrival.clone(); // derived values are recomputed, not trusted
           Arrays.sort(sorted);
           return new State(arrival, sorted, next, steps);

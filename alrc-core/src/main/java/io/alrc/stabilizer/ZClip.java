@@ -164,10 +164,7 @@ public final class ZClip implements NormStabilizer<ZClip.State> {
           out.writeLong(state.steps);
           out.writeDouble(state.mean);
           out.writeDouble(state.var);
-          out.writeInt(state.warmupNorms.length);
-          for (double v : state.warmupNorms) {
-            out.writeDouble(v);
-          }
+          Snapshots.writeDoubles(out, state.warmupNorms);
         });
   }
 
@@ -188,10 +185,7 @@ public final class ZClip implements NormStabilizer<ZClip.State> {
             throw new IllegalArgumentException(
                 "ZClip snapshot is corrupt: " + n + " warm-up norms for a warm-up of " + warmup);
           }
-          double[] buffer = new double[n];
-          for (int i = 0; i < n; i++) {
-            buffer[i] = in.readDouble();
-          }
+          double[] buffer = Snapshots.readDoubles(in, n);
           return new State(steps, buffer, mean, var);
         });
   }
