@@ -2,12 +2,21 @@
 # Java (DJL) training step against PyTorch eager, side by side, alternating, same thread count.
 #
 #   alrc-bench/speed-vs-pytorch.sh [--rounds 3] [--threads 2] [--steps1 30] [--steps16 8]
-#                                  [--opt adam|sgd] [--no-build]
+#                                  [--warmup1 100] [--warmup16 10] [--opt adam|djl-adam|sgd]
+#                                  [--channels-last] [--javacpp] [--no-build]
 #
 # Builds alrc-bench (offline), then for each round runs, per batch size (1 and 16): the Java
 # benchmark (ALRC on and off, one JVM) and shared/bench/torch_paper_net.py (ALRC on, then off).
+# --channels-last adds, ALRC on: alrc-bench/torch_paper_net_cl.py (PyTorch eager with channels_last
+# weights and inputs; DJL 0.36 has no memory-format operation, so there is no Java/DJL counterpart).
+# --javacpp adds, ALRC on: the JavaCPP libtorch benchmark (alrc-bench/javacpp, built separately
+# with Maven; see its README), without and with channels-last.
 # Prints every raw line, then a table of medians over rounds and the Java/PyTorch ratios, and the
-# best round of each (the machine is shared: the best round is the least disturbed one).
+# best round of each (the machine is shared: the best round is the least disturbed one), and the
+# median of the per-round ratios (each round's Java and PyTorch runs are minutes apart at most).
+# Java warms up longer than the reference's 3 steps (--warmup1/--warmup16): its JIT compiles DJL's
+# per-op Java code during the first ~100 steps, which costs about 2 ms a step at batch 1 until then;
+# a training run spends all but its first seconds in the compiled state that is measured here.
 # Environment: bin/native-env.sh (jemalloc if installed, else glibc tunables; DJL thread props).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,15 +28,19 @@ if [ -z "$shared" ]; then
   [ -n "$common" ] && shared="$(cd "$common/../../shared" 2>/dev/null && pwd || true)"
 fi
 torch_script="${ALRC_TORCH_SCRIPT:-$shared/bench/torch_paper_net.py}"
-rounds=3 threads=2 steps1=30 steps16=8 opt=adam build=1
+rounds=3 threads=2 steps1=30 steps16=8 warmup1=100 warmup16=10 opt=adam build=1 cl=0 javacpp=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --steps1) steps1="$2"; shift 2 ;;
     --steps16) steps16="$2"; shift 2 ;;
+    --warmup1) warmup1="$2"; shift 2 ;;
+    --warmup16) warmup16="$2"; shift 2 ;;
     --opt) opt="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --channels-last) cl=1; shift ;;
+    --javacpp) javacpp=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +52,10 @@ if [ "$build" = 1 ]; then
   (cd "$repo" && mvn -B -o -q -pl alrc-bench -am package -DskipTests)
 fi
 jar="$repo/alrc-bench/target/benchmarks.jar"
+jcp_dir="$repo/alrc-bench/javacpp"
+if [ "$javacpp" = 1 ] && [ ! -r "$jcp_dir/target/classpath.txt" ]; then
+  echo "JavaCPP benchmark not built: (cd alrc-bench/javacpp && mvn -q package)" >&2; exit 1
+fi
 # shellcheck source=../bin/native-env.sh
 . "$repo/bin/native-env.sh"
 alrc_native_env "$threads"
@@ -49,48 +66,74 @@ trap 'rm -f "$log"' EXIT
 for r in $(seq 1 "$rounds"); do
   for bs in 1 16; do
     steps=$([ "$bs" = 1 ] && echo "$steps1" || echo "$steps16")
+    warmup=$([ "$bs" = 1 ] && echo "$warmup1" || echo "$warmup16")
     # shellcheck disable=SC2086
     java $ALRC_JAVA_OPTS -cp "$jar" io.alrc.bench.TrainStepBenchmark \
-      --batch "$bs" --steps "$steps" --warmup 3 --alrc on,off --opt "$opt" 2>/dev/null \
-      | grep '^java' | tee -a "$log"
+      --batch "$bs" --steps "$steps" --warmup "$warmup" --alrc on,off --opt "$opt" 2>/dev/null \
+      | grep '^java' | sed "s/^java /java round=$r engine=djl /" | tee -a "$log"
+    if [ "$javacpp" = 1 ]; then
+      java -cp "$jcp_dir/target/classes:$(cat "$jcp_dir/target/classpath.txt")" \
+        io.alrc.bench.javacpp.JavacppTrainStep --batch "$bs" --steps "$steps" --warmup "$warmup" \
+        --threads "$threads" --alrc on --channels-last off,on 2>/dev/null \
+        | grep '^javacpp' | sed "s/^javacpp /java round=$r engine=javacpp /" | tee -a "$log"
+    fi
     for mode in alrc none; do
       /usr/bin/python3 "$torch_script" "$bs" "$steps" "$threads" "$mode" quartic 2>/dev/null \
-        | sed "s/^/torch mode=$mode /" | tee -a "$log"
+        | sed "s/^/torch round=$r mode=$mode cl=off /" | tee -a "$log"
     done
+    if [ "$cl" = 1 ]; then
+      /usr/bin/python3 "$here/torch_paper_net_cl.py" "$bs" "$steps" "$threads" alrc quartic 2>/dev/null \
+        | sed "s/^torch /torch round=$r mode=alrc /" | tee -a "$log"
+    fi
   done
 done
 python3 - "$log" <<'PY'
-import re, statistics, sys
-java, torch = {}, {}
+import statistics, sys
+java, torch, jr, tr = {}, {}, {}, {}
 for line in open(sys.argv[1]):
     f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+    bs, cl = int(f["bs"]), f.get("cl", "off") == "on"
     if line.startswith("java"):
-        key = (int(f["bs"]), f["alrc"] == "on")
+        key = (f["engine"], bs, f["alrc"] == "on", cl)
         java.setdefault(key, []).append(f)
+        jr[key + (f["round"],)] = float(f["imgs/s"])
     elif line.startswith("torch"):
-        key = (int(f["bs"]), f["alrc"] == "True")
+        key = (bs, f["alrc"] == "True", cl)
         torch.setdefault(key, []).append(float(f["imgs/s"]))
+        tr[key + (f["round"],)] = float(f["imgs/s"])
 med = lambda xs: statistics.median(xs) if xs else float("nan")
+name = {("djl", False): "Java, DJL",
+        ("javacpp", False): "Java, JavaCPP libtorch", ("javacpp", True): "Java, JavaCPP, channels-last"}
 print()
-print("| what | batch | Java images/s | PyTorch images/s | ratio | best-of-rounds Java / PyTorch (ratio) |")
-print("|---|---|---|---|---|---|")
+print("Ratios: Java images/s over PyTorch eager's (the reference script, NCHW) with the same ALRC")
+print("setting; 'per round' is the median of the ratios within each round.")
+print()
+print("| what | batch | ALRC | Java images/s | PyTorch images/s | ratio of medians | median of per-round ratios | best rounds (ratio) |")
+print("|---|---|---|---|---|---|---|---|")
 for bs in (1, 16):
-    for alrc in (True, False):
-        js = [float(f["imgs/s"]) for f in java.get((bs, alrc), [])]
-        ts = torch.get((bs, alrc), [])
-        if not js or not ts:
-            continue
-        j, t = med(js), med(ts)
-        what = "training step, ALRC on" if alrc else "training step, ALRC off"
-        print(f"| {what} | {bs} | {j:.1f} | {t:.1f} | {j / t:.2f} | "
-              f"{max(js):.1f} / {max(ts):.1f} ({max(js) / max(ts):.2f}) |")
+    for (engine, cl) in (("djl", False), ("javacpp", False), ("javacpp", True)):
+        for alrc in (True, False):
+            js = [float(f["imgs/s"]) for f in java.get((engine, bs, alrc, cl), [])]
+            ts = torch.get((bs, alrc, False), [])
+            if not js or not ts:
+                continue
+            j, t = med(js), med(ts)
+            rr = med([v / tr[(bs, alrc, False, k[4])] for k, v in jr.items()
+                      if k[:4] == (engine, bs, alrc, cl) and (bs, alrc, False, k[4]) in tr])
+            print(f"| {name[(engine, cl)]} | {bs} | {'on' if alrc else 'off'} | {j:.1f} | {t:.1f} | "
+                  f"{j / t:.2f} | {rr:.2f} | {max(js):.1f} / {max(ts):.1f} ({max(js) / max(ts):.2f}) |")
+    tcl = torch.get((bs, True, True), [])
+    if tcl:
+        t = med(torch.get((bs, True, False), []))
+        print(f"| PyTorch eager, channels-last | {bs} | on | - | {med(tcl):.1f} | "
+              f"{med(tcl) / t:.2f} (over NCHW) | | |")
 print()
 for bs in (1, 16):
-    on = java.get((bs, True), []); off = java.get((bs, False), [])
+    on = java.get(("djl", bs, True, False), []); off = java.get(("djl", bs, False, False), [])
     if on and off:
         pct = med([float(f["alrc_pct"]) for f in on])
         ratio = med([float(f["imgs/s"]) for f in on]) / med([float(f["imgs/s"]) for f in off])
         hwm = max(float(f["vmhwm_mb"]) for f in on + off)
         print(f"batch {bs}: ALRC work {pct:.2f}% of a step (timed directly); throughput ALRC on/off "
-              f"{ratio:.3f}; Java peak RSS {hwm:.0f} MB; medians over {len(on)} rounds")
+              f"{ratio:.3f}; Java (DJL) peak RSS {hwm:.0f} MB; medians over {len(on)} rounds")
 PY

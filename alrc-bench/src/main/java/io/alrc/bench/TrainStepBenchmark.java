@@ -18,6 +18,8 @@ import io.alrc.AlrcConfig;
 import io.alrc.AlrcState;
 import io.alrc.AlrcStep;
 import io.alrc.djl.nn.PaperNet;
+import io.alrc.djl.training.CheckpointableAdam;
+import io.alrc.djl.training.StepArrays;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +41,7 @@ import java.util.Random;
  * java bs=1 alrc=on opt=adam imgs/s=... imgs/s_median=... step_ms=... fwd_ms=... bwd_ms=... opt_ms=... alrc_ms=... alrc_pct=... arrays_per_step=... vmhwm_mb=... vmrss_mb=...
  * </pre>
  *
- * Options (all optional): {@code --batch 1,16 --steps 30 --warmup 5 --alrc on,off --opt adam|sgd --scope
+ * Options (all optional): {@code --batch 1,16 --steps 30 --warmup 5 --alrc on,off --opt adam|djl-adam|sgd --scope
  * on|off --width 1.0 --loss quartic|squared --lr 7.8125e-4 --rss-every 0}.
  */
 public final class TrainStepBenchmark {
@@ -126,13 +128,16 @@ public final class TrainStepBenchmark {
     Block net = PaperNet.builder().width(width).build();
     try (Model model = Model.newInstance("paper-net")) {
       model.setBlock(net);
-      if (!"adam".equals(opt) && !"sgd".equals(opt)) {
-        throw new IllegalArgumentException("--opt must be adam or sgd, got " + opt);
-      }
       Optimizer optimizer =
-          "adam".equals(opt)
-              ? Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).build()
-              : Optimizer.sgd().setLearningRateTracker(Tracker.fixed(lr)).build();
+          switch (opt) {
+            case "adam" -> CheckpointableAdam.builder()
+                .optLearningRateTracker(Tracker.fixed(lr))
+                .build();
+            case "djl-adam" -> Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).build();
+            case "sgd" -> Optimizer.sgd().setLearningRateTracker(Tracker.fixed(lr)).build();
+            default -> throw new IllegalArgumentException(
+                "--opt must be adam, djl-adam or sgd, got " + opt);
+          };
       DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
       try (Trainer trainer = model.newTrainer(config)) {
         trainer.initialize(new Shape(bs, 3, 32, 32));
@@ -170,8 +175,8 @@ public final class TrainStepBenchmark {
           // the step ends; without it they live until the trainer's manager closes
           NDManager sm = scoped ? trainer.getManager().newSubManager() : trainer.getManager();
           try {
-            NDArray x = sm.create(input, shape);
-            NDArray y = sm.create(target, shape);
+            NDArray x = StepArrays.copyOf(sm, input, shape);
+            NDArray y = StepArrays.copyOf(sm, target, shape);
             try (GradientCollector gc = trainer.newGradientCollector()) {
               NDArray yhat = trainer.forward(new NDList(x)).singletonOrThrow();
               NDArray err = yhat.sub(y);
@@ -188,7 +193,7 @@ public final class TrainStepBenchmark {
                 for (int i = 0; i < bs; i++) {
                   scales[i] = (float) st.scale(i);
                 }
-                objective = safe.mul(sm.create(scales)).mean();
+                objective = safe.mul(StepArrays.copyOf(sm, scales, new Shape(bs))).mean();
                 tAlrc += System.nanoTime() - al;
               } else {
                 objective = safe.mean();

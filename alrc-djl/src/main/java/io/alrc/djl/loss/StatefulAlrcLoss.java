@@ -4,12 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 import io.alrc.AlrcClipper;
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcState;
 import io.alrc.AlrcStep;
 import io.alrc.NonFiniteLossException;
+import io.alrc.djl.training.StepArrays;
 import io.alrc.snapshot.AlrcSnapshot;
 import io.alrc.telemetry.StepTelemetry;
 import java.util.ArrayList;
@@ -368,7 +370,7 @@ public final class StatefulAlrcLoss extends Loss {
   }
 
   private static NDArray scalesLike(NDArray per, float[] multipliers) {
-    NDArray s = per.getManager().create(multipliers);
+    NDArray s = StepArrays.copyOf(per.getManager(), multipliers, new Shape(multipliers.length));
     if (per.getDataType() == DataType.FLOAT32) {
       return s;
     }

@@ -24,6 +24,7 @@ import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.GradientStabilizers;
 import io.alrc.djl.training.CheckpointableAdam;
+import io.alrc.djl.training.StepArrays;
 import io.alrc.djl.training.StepGuard;
 import io.alrc.djl.training.StepReport;
 import io.alrc.stabilizer.AdaptiveGradientClipper;
@@ -133,8 +134,8 @@ public final class DjlStepEngine implements StepEngine {
     rate.set((float) lr);
     NDManager manager = model.getNDManager().newSubManager();
     try (manager) {
-      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
-      NDArray y = manager.create(batch.target(), shape(batch, batch.targetChannels()));
+      NDArray x = StepArrays.copyOf(manager, batch.input(), shape(batch, batch.inputChannels()));
+      NDArray y = StepArrays.copyOf(manager, batch.target(), shape(batch, batch.targetChannels()));
       float objective;
       try (GradientCollector collector = trainer.newGradientCollector()) {
         NDList predictions = trainer.forward(new NDList(x));
@@ -190,8 +191,8 @@ public final class DjlStepEngine implements StepEngine {
   @Override
   public double[] evaluate(Batch batch) {
     try (NDManager manager = model.getNDManager().newSubManager()) {
-      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
-      NDArray y = manager.create(batch.target(), shape(batch, batch.targetChannels()));
+      NDArray x = StepArrays.copyOf(manager, batch.input(), shape(batch, batch.inputChannels()));
+      NDArray y = StepArrays.copyOf(manager, batch.target(), shape(batch, batch.targetChannels()));
       NDList predictions = trainer.evaluate(new NDList(x));
       NDArray per = error.evaluate(new NDList(y), predictions);
       float[] values = per.toFloatArray();
@@ -206,7 +207,7 @@ public final class DjlStepEngine implements StepEngine {
   /** The network's output for {@code batch} (no training), as a flat NCHW float array. */
   public float[] predict(Batch batch) {
     try (NDManager manager = model.getNDManager().newSubManager()) {
-      NDArray x = manager.create(batch.input(), shape(batch, batch.inputChannels()));
+      NDArray x = StepArrays.copyOf(manager, batch.input(), shape(batch, batch.inputChannels()));
       return trainer.evaluate(new NDList(x)).singletonOrThrow().toFloatArray();
     }
   }
