@@ -2,7 +2,7 @@
 # Java (DJL) training step against PyTorch eager, side by side, alternating, same thread count.
 #
 #   alrc-bench/speed-vs-pytorch.sh [--rounds 3] [--threads 2] [--steps1 30] [--steps16 8]
-#                                  [--warmup1 100] [--warmup16 10] [--opt adam|djl-adam|sgd]
+#                                  [--warmup1 500] [--warmup16 10] [--opt adam|djl-adam|sgd]
 #                                  [--channels-last] [--javacpp] [--no-build]
 #
 # Builds alrc-bench (offline), then for each round runs, per batch size (1 and 16): the Java
@@ -14,9 +14,11 @@
 # Prints every raw line, then a table of medians over rounds and the Java/PyTorch ratios, and the
 # best round of each (the machine is shared: the best round is the least disturbed one), and the
 # median of the per-round ratios (each round's Java and PyTorch runs are minutes apart at most).
-# Java warms up longer than the reference's 3 steps (--warmup1/--warmup16): its JIT compiles DJL's
-# per-op Java code during the first ~100 steps, which costs about 2 ms a step at batch 1 until then;
-# a training run spends all but its first seconds in the compiled state that is measured here.
+# Java warms up longer than the reference's 3 steps (--warmup1/--warmup16): the JVM's JIT compiles
+# DJL's per-op Java code while both cores are busy with libtorch, and a batch-1 step reaches its
+# steady speed only after about 500 steps (20 s; measured: 22.5, 22.1, 24.7, 23.1, 25.6, 26.1
+# images/s over six consecutive 100-step segments). A training run spends all but its first
+# seconds in the state measured here; the reference, interpreted Python, has no such phase.
 # Environment: bin/native-env.sh (jemalloc if installed, else glibc tunables; DJL thread props).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +30,7 @@ if [ -z "$shared" ]; then
   [ -n "$common" ] && shared="$(cd "$common/../../shared" 2>/dev/null && pwd || true)"
 fi
 torch_script="${ALRC_TORCH_SCRIPT:-$shared/bench/torch_paper_net.py}"
-rounds=3 threads=2 steps1=30 steps16=8 warmup1=100 warmup16=10 opt=adam build=1 cl=0 javacpp=0
+rounds=3 threads=2 steps1=30 steps16=8 warmup1=500 warmup16=10 opt=adam build=1 cl=0 javacpp=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
