@@ -207,7 +207,7 @@ public final class CheckpointableAdam extends Optimizer {
     try (NDManager scratch = weight.getManager().newSubManager()) {
       weight.set(new NDIndex("..."), scratch.create(Arrays.copyOf(w, n), weight.getShape()));
     }
-    clearGradientByIndex(weight);
+    GuardedOptimizer.clearGradient(weight);
   }
 
   private void ensureScratch(int n) {
@@ -231,15 +231,6 @@ public final class CheckpointableAdam extends Optimizer {
       }
       bytes.order(ByteOrder.nativeOrder()).asFloatBuffer().put(0, zeros, 0, n);
       return Arrays.equals(parameterGrad.toFloatArray(), 0, n, zeros, 0, n);
-    }
-  }
-
-  /** Fills the gradient with 0 through an indexed set (any engine, any device). */
-  private static void clearGradientByIndex(NDArray weight) {
-    try (NDManager scratch = weight.getManager().newSubManager()) {
-      NDArray g = weight.getGradient();
-      g.attach(scratch);
-      g.set(new NDIndex("..."), 0);
     }
   }
 

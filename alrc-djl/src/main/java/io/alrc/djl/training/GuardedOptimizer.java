@@ -77,7 +77,7 @@ public final class GuardedOptimizer extends Optimizer {
    * DJL's indexed set leaves a scalar array in the manager of the array it writes to, which would
    * otherwise be the model's manager and grow by one array per parameter and skipped step.
    */
-  private static void clearGradient(NDArray weight) {
+  static void clearGradient(NDArray weight) {
     try (NDManager scratch = weight.getManager().newSubManager()) {
       NDArray g = weight.getGradient();
       g.attach(scratch);
