@@ -48,6 +48,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DemoCommand.class,
       ReplayCommand.class,
       TrainCommand.class,
+      BenchCommand.class,
       SweepCommand.class,
       ReportCommand.class,
       DataCommand.class,

@@ -4,7 +4,8 @@ import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.RunRecord;
 import io.alrc.experiments.run.Summary;
-import io.alrc.experiments.train.DjlStepEngine;
+import io.alrc.experiments.train.StepEngine;
+import io.alrc.experiments.train.StepEngines;
 import io.alrc.experiments.train.ExampleSection;
 import io.alrc.experiments.train.Progress;
 import io.alrc.experiments.train.Task;
@@ -63,6 +64,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "Seed of both runs.")
   long seed;
+
+  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = TrainCommand.DEFAULT_ENGINE,
+      description = "Training engine: javacpp or djl (as alrc train).")
+  String engine;
 
   @Option(names = "--eval-data", paramLabel = "FILES",
       description = "Real micrographs (PNG/TIFF files or folders, comma-separated) to evaluate on"
@@ -123,13 +128,13 @@ final class DemoCommand implements Callable<Integer> {
         null, null, null, null, null, null, null,
         "adam", TrainConfig.PAPER_LR, 0, 1, steps, 0.5, 64, seed,
         Math.max(1, steps / 8), 64, steps, nThreads, spikeProbability, null,
-        AlrcCommand.version(), null, null, null, null, null).validate();
+        AlrcCommand.version(), null, null, null, null, null, engine).validate();
   }
 
   private Summary train(TrainConfig config, Path dir) throws IOException {
     boolean terminal = System.console() != null;
     try (Task task = Tasks.open(config);
-        DjlStepEngine engine = new DjlStepEngine(config, task);
+        StepEngine engine = StepEngines.create(config, task);
         Progress progress = Progress.console(System.err, dir.getFileName().toString(), 1,
             config.steps(), terminal, 10)) {
       return new TrainingRun(config, dir, task, engine, progress).run(false);

@@ -2,7 +2,8 @@ package io.alrc.cli;
 
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Summary;
-import io.alrc.experiments.train.DjlStepEngine;
+import io.alrc.experiments.train.StepEngine;
+import io.alrc.experiments.train.StepEngines;
 import io.alrc.experiments.train.Progress;
 import io.alrc.experiments.train.Task;
 import io.alrc.experiments.train.Tasks;
@@ -128,6 +129,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "adam", description = "adam or sgd.")
   String optimizer;
 
+  /** The engine of new runs. */
+  static final String DEFAULT_ENGINE = StepEngines.JAVACPP;
+
+  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = DEFAULT_ENGINE,
+      description = "Training engine: javacpp (libtorch through JavaCPP, channels-last; the fastest)"
+          + " or djl (DJL's PyTorch engine, as the library's integration uses). Both train the same"
+          + " network, loss, stabilizer and optimizer; see docs/performance.md.")
+  String engine;
+
   @Option(names = "--lr", paramLabel = "LR",
       description = "Learning rate. Default: the paper's 0.1/128 = 7.8125e-4.")
   Double lr;
@@ -223,7 +233,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     boolean terminal = System.console() != null;
     try (Task t = taskData;
-        DjlStepEngine engine = new DjlStepEngine(config, t);
+        StepEngine engine = StepEngines.create(config, t);
         Progress progress = Progress.console(System.err, runDir.getFileName().toString(),
             1, config.steps(), terminal, 10)) {
       progress.message(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s",
@@ -308,6 +318,7 @@ final class TrainCommand implements Callable<Integer> {
         alrc ? alrcBeta : null,
         alrc ? alrcMu1 : null,
         alrc ? alrcMu2 : null,
-        alrc ? alrcWarmup : null);
+        alrc ? alrcWarmup : null,
+        engine.toLowerCase(Locale.ROOT));
   }
 }

@@ -247,9 +247,22 @@ public final class CheckpointableAdam extends Optimizer {
 
   /**
    * The fused update of elements {@code [from, to)}: moments, then {@code w -= lr * m / (sqrt(v) +
-   * eps)}. All four arrays use the same index, which lets the JIT compile the loop to SIMD code.
+   * eps)}, in float32 in that order. All four arrays use the same index, which lets the JIT compile
+   * the loop to SIMD code. Public for training engines that keep weights, gradients and moments in
+   * Java arrays (the JavaCPP engine of {@code alrc train}), so both engines run the same update.
+   *
+   * @param w weights, updated in place
+   * @param g gradients (read only)
+   * @param m first moments, updated in place
+   * @param v second moments, updated in place
+   * @param from first element
+   * @param to end (exclusive)
+   * @param b1 beta1
+   * @param b2 beta2
+   * @param lr the bias-corrected learning rate {@code lr * sqrt(1 - beta2^t) / (1 - beta1^t)}
+   * @param eps epsilon
    */
-  static void adam(
+  public static void adam(
       float[] w,
       float[] g,
       float[] m,

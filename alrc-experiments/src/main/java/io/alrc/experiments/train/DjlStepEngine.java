@@ -204,7 +204,7 @@ public final class DjlStepEngine implements StepEngine {
     }
   }
 
-  /** The network's output for {@code batch} (no training), as a flat NCHW float array. */
+  @Override
   public float[] predict(Batch batch) {
     try (NDManager manager = model.getNDManager().newSubManager()) {
       NDArray x = StepArrays.copyOf(manager, batch.input(), shape(batch, batch.inputChannels()));

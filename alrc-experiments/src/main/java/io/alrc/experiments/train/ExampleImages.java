@@ -32,7 +32,7 @@ public final class ExampleImages {
       throw new IllegalArgumentException(runDir + " is a " + config.task() + " run: no example images");
     }
     try (Task task = Tasks.open(config);
-        DjlStepEngine engine = new DjlStepEngine(config, task)) {
+        StepEngine engine = StepEngines.create(config, task)) {
       TrainingRun.loadCheckpoint(runDir, engine);
       Batch batch = task.evalBatch(0, count);
       float[] output = engine.predict(batch);

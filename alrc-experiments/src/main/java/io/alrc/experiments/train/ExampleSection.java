@@ -28,6 +28,7 @@ public final class ExampleSection {
     Path dir = result.markdown().getParent();
     StringBuilder md = new StringBuilder();
     int written = 0;
+    int notes = 0;
     for (Report.Group g : result.groups()) {
       RunRecord run = g.runs().stream()
           .filter(r -> r.summary().isPresent())
@@ -36,13 +37,24 @@ public final class ExampleSection {
       if (run == null || !run.get("task").map(t -> t.startsWith("stem-")).orElse(false)) {
         continue;
       }
+      String engine = run.get("engine").orElse(StepEngines.DJL);
+      String loaded = StepEngines.loaded();
+      if (loaded != null && !loaded.equals(engine)) {
+        // one libtorch build per process: this run's engine cannot be loaded here
+        md.append("### ").append(g.label()).append(" (").append(run.dir().getFileName()).append(")\n\n")
+            .append("No example images: the run trained on the ").append(engine)
+            .append(" engine and this process already used the ").append(loaded)
+            .append(" engine (one per process); `alrc report` on this run's folder alone draws them.\n\n");
+        notes++;
+        continue;
+      }
       String name = "examples-" + slug(g.label()) + ".png";
       ExampleImages.write(run.dir(), dir.resolve(name), EXAMPLES);
       md.append("### ").append(g.label()).append(" (").append(run.dir().getFileName()).append(")\n\n");
       md.append("![").append(name).append("](").append(name).append(")\n\n");
       written++;
     }
-    if (written > 0) {
+    if (written + notes > 0) {
       String text = Files.readString(result.markdown())
           + "## Example images\n\n"
           + "Each row: the network input (sparse spiral scan, or the upsampled low-resolution"

@@ -23,6 +23,9 @@ public interface StepEngine extends AutoCloseable {
   /** The per-example errors of {@code batch} under the current parameters (no training). */
   double[] evaluate(Batch batch);
 
+  /** The network's output for {@code batch} (no training), as a flat NCHW float array. */
+  float[] predict(Batch batch);
+
   /** Writes parameters, optimizer state and stabilizer state. */
   void save(DataOutputStream out) throws IOException;
 

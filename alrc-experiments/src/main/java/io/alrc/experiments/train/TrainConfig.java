@@ -51,6 +51,8 @@ import java.util.Locale;
  * @param alrcMu1 ALRC: {@code mu1(0)}, overriding the profile's
  * @param alrcMu2 ALRC: {@code mu2(0)}, overriding the profile's
  * @param alrcWarmup ALRC extension: initial moments from the first K example losses
+ * @param engine the training engine, {@code javacpp} or {@code djl} (see {@link StepEngines});
+ *     null in runs written before engines could be chosen, which trained on DJL
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -89,7 +91,8 @@ public record TrainConfig(
     @JsonProperty("alrc_beta") Double alrcBeta,
     @JsonProperty("alrc_mu1") Double alrcMu1,
     @JsonProperty("alrc_mu2") Double alrcMu2,
-    @JsonProperty("alrc_warmup") Integer alrcWarmup) {
+    @JsonProperty("alrc_warmup") Integer alrcWarmup,
+    @JsonProperty("engine") String engine) {
 
   /** The tasks. */
   public static final List<String> TASKS = List.of("cifar10-sr", "stem-completion", "stem-sr");
@@ -125,6 +128,9 @@ public record TrainConfig(
     oneOf("loss", loss, LOSSES);
     oneOf("stabilizer", stabilizer, STABILIZERS);
     oneOf("optimizer", optimizer, OPTIMIZERS);
+    if (engine != null) {
+      oneOf("engine", engine, StepEngines.NAMES);
+    }
     positive("batch", batch);
     if (steps < 1) {
       throw new IllegalArgumentException("steps (" + steps + ") must be >= 1");
@@ -190,7 +196,22 @@ public record TrainConfig(
     return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, n, profile, maxNorm,
         percentile, window, zAlpha, zThreshold, zWarmup, agcLambda, optimizer, lr, lrDecaySteps,
         batch, steps, width, imageSize, seed, evalEvery, evalExamples, checkpointEvery, threads,
-        spikeProbability, spikeSteps, otherVersion, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup);
+        spikeProbability, spikeSteps, otherVersion, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup,
+        engine);
+  }
+
+  /** This configuration with another {@code engine} (null: DJL, as runs written before engines). */
+  public TrainConfig withEngine(String otherEngine) {
+    return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, n, profile, maxNorm,
+        percentile, window, zAlpha, zThreshold, zWarmup, agcLambda, optimizer, lr, lrDecaySteps,
+        batch, steps, width, imageSize, seed, evalEvery, evalExamples, checkpointEvery, threads,
+        spikeProbability, spikeSteps, version, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup,
+        otherEngine);
+  }
+
+  /** The engine that trains this run: {@link #engine()}, or {@code djl} when it is null. */
+  public String engineName() {
+    return engine == null ? StepEngines.DJL : engine.toLowerCase(Locale.ROOT);
   }
 
   /** The learning rate at {@code step} (1-based) under the staircase schedule. */

@@ -1,0 +1,209 @@
+package io.alrc.cli;
+
+import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.StepEngine;
+import io.alrc.experiments.train.StepEngines;
+import io.alrc.experiments.train.Task;
+import io.alrc.experiments.train.TrainConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code alrc bench}: images per second of full training steps of the paper's CIFAR-10 network
+ * through a training engine, exactly as {@code alrc train} runs them (forward, per-example quartic
+ * loss with the safeguard, ALRC or none, backward, global gradient norm, Adam).
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    header = "Time full training steps of the paper's CIFAR-10 network through a training engine.",
+    description = {
+      "Builds the engine alrc train would use for cifar10-sr (quartic loss, safeguard, Adam at the"
+          + " paper's learning rate, ALRC n = 3 or no stabilizer) and times steps on one fixed"
+          + " random batch per batch size, after a warm-up. Prints one line per setting:",
+      "  java engine=E bs=B alrc=on|off imgs/s=... imgs/s_median=... step_ms=... vmhwm_mb=...",
+      "imgs/s is over the whole timed stretch; imgs/s_median is from the median step. Compare engines"
+          + " and PyTorch side by side with alrc-bench/speed-vs-pytorch.sh, which runs this command."
+    },
+    footer = {"", "Example:", "  alrc bench --engine javacpp --batch 1,16 --steps 60 --warmup 100"})
+final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = TrainCommand.DEFAULT_ENGINE,
+      description = "javacpp or djl.")
+  String engine;
+
+  @Option(names = "--batch", paramLabel = "B", split = ",", defaultValue = "1,16",
+      description = "Batch sizes (comma-separated).")
+  List<Integer> batches;
+
+  @Option(names = "--steps", paramLabel = "N", defaultValue = "30", description = "Timed steps per setting.")
+  int steps;
+
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "100",
+      description = "Untimed steps first, per setting (the JIT compiles the Java side meanwhile).")
+  int warmup;
+
+  @Option(names = "--alrc", paramLabel = "on|off", split = ",", defaultValue = "on,off",
+      description = "With ALRC (n = 3, profile cifar2019), without any stabilizer, or both.")
+  List<String> alrcModes;
+
+  @Option(names = "--width", paramLabel = "W", defaultValue = "1",
+      description = "Channel multiplier of the network (1 = the paper's, 1,042,819 parameters).")
+  double width;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Engine threads. Default: the number of cores.")
+  Integer threads;
+
+  @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of the weights and the batch.")
+  long seed;
+
+  @Override
+  public Integer call() {
+    if (steps < 1 || warmup < 0) {
+      throw CliException.invalidInput("--steps (" + steps + ") must be >= 1 and --warmup (" + warmup + ") >= 0");
+    }
+    for (int b : batches) {
+      if (b < 1) {
+        throw CliException.invalidInput("--batch: batch sizes must be >= 1, got " + b);
+      }
+    }
+    for (String m : alrcModes) {
+      if (!m.equals("on") && !m.equals("off")) {
+        throw CliException.invalidInput("--alrc: expected on or off, got '" + m + "'");
+      }
+    }
+    int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+    if (nThreads < 1) {
+      throw CliException.invalidInput("--threads (" + nThreads + ") must be >= 1");
+    }
+    NativeSettings.apply(nThreads);
+    PrintWriter out = spec.commandLine().getOut();
+    for (int b : batches) {
+      for (String mode : alrcModes) {
+        TrainConfig config;
+        try {
+          config = config(mode.equals("on"), b, nThreads).validate();
+        } catch (IllegalArgumentException e) {
+          throw CliException.invalidInput(e.getMessage(), e);
+        }
+        out.println(run(config, b, mode));
+        out.flush();
+      }
+    }
+    return 0;
+  }
+
+  private String run(TrainConfig config, int b, String mode) {
+    try (Task task = new FixedBatchTask(b, seed);
+        StepEngine e = StepEngines.create(config, task)) {
+      Batch batch = task.trainBatch(1);
+      double lr = config.lr();
+      for (int s = 1; s <= warmup; s++) {
+        e.train(s, batch, lr);
+      }
+      long[] nanos = new long[steps];
+      long t0 = System.nanoTime();
+      for (int s = 0; s < steps; s++) {
+        long a = System.nanoTime();
+        e.train(warmup + s + 1, batch, lr);
+        nanos[s] = System.nanoTime() - a;
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      double medianMs = (sorted[(steps - 1) / 2] + sorted[steps / 2]) / 2e6;
+      return String.format(Locale.ROOT,
+          "java engine=%s bs=%d alrc=%s imgs/s=%.1f imgs/s_median=%.1f step_ms=%.2f params=%d"
+              + " vmhwm_mb=%.0f vmrss_mb=%.0f",
+          config.engineName(), b, mode, steps * b / seconds, b * 1e3 / medianMs,
+          seconds * 1e3 / steps, e.parameterCount(), procStatusMb("VmHWM"), procStatusMb("VmRSS"));
+    }
+  }
+
+  private TrainConfig config(boolean alrc, int b, int nThreads) {
+    return new TrainConfig(
+        "cifar10-sr", null, null, "quartic", true, alrc ? "alrc" : "none",
+        alrc ? 3.0 : null, alrc ? "cifar2019" : null,
+        null, null, null, null, null, null, null,
+        "adam", TrainConfig.PAPER_LR, 0, b, warmup + steps, width, 32, seed,
+        1, 1, 1, nThreads, 0, null, AlrcCommand.version(), null, null, null, null, null,
+        engine.toLowerCase(Locale.ROOT));
+  }
+
+  /** One fixed batch: Gaussian targets, inputs at half their value (as alrc-bench's Java benchmark). */
+  private static final class FixedBatchTask implements Task {
+    private final Batch batch;
+
+    FixedBatchTask(int b, long seed) {
+      Random rnd = new Random(seed);
+      float[] target = new float[b * 3 * 32 * 32];
+      float[] input = new float[target.length];
+      for (int i = 0; i < target.length; i++) {
+        target[i] = (float) rnd.nextGaussian();
+        input[i] = 0.5f * target[i];
+      }
+      this.batch = new Batch(input, target, b, 3, 3, 32, 32, -1);
+    }
+
+    @Override
+    public String name() {
+      return "bench";
+    }
+
+    @Override
+    public ai.djl.nn.Block network(TrainConfig config) {
+      return io.alrc.djl.nn.PaperNet.builder().width(config.width()).build();
+    }
+
+    @Override
+    public Batch trainBatch(long step) {
+      return batch;
+    }
+
+    @Override
+    public int evalSize() {
+      return batch.batch();
+    }
+
+    @Override
+    public Batch evalBatch(int from, int to) {
+      return batch;
+    }
+
+    @Override
+    public double lossWeight() {
+      return 25;
+    }
+
+    @Override
+    public String describeData() {
+      return "one fixed random batch";
+    }
+  }
+
+  private static double procStatusMb(String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(key + ":")) {
+          return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]) / 1024.0;
+        }
+      }
+    } catch (Exception notLinux) {
+      // no /proc
+    }
+    return Double.NaN;
+  }
+}
