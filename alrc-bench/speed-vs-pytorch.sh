@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# Java (DJL) training step against PyTorch eager, side by side, alternating, same thread count.
+# The training engines of alrc train against PyTorch eager, side by side, alternating, same threads.
 #
 #   alrc-bench/speed-vs-pytorch.sh [--rounds 3] [--threads 2] [--steps1 30] [--steps16 8]
-#                                  [--warmup1 500] [--warmup16 10] [--opt adam|djl-adam|sgd]
-#                                  [--channels-last] [--javacpp] [--no-build]
+#                                  [--warmup1 500] [--warmup16 10] [--engines javacpp,djl]
+#                                  [--channels-last] [--no-build]
 #
-# Builds alrc-bench (offline), then for each round runs, per batch size (1 and 16): the Java
-# benchmark (ALRC on and off, one JVM) and shared/bench/torch_paper_net.py (ALRC on, then off).
+# Builds the CLI (offline), then for each round runs, per batch size (1 and 16): `alrc bench` for
+# each engine (ALRC on and off, one JVM per engine: full training steps of the paper network exactly
+# as alrc train runs them) and shared/bench/torch_paper_net.py (ALRC on, then off).
 # --channels-last adds, ALRC on: alrc-bench/torch_paper_net_cl.py (PyTorch eager with channels_last
-# weights and inputs; DJL 0.36 has no memory-format operation, so there is no Java/DJL counterpart).
-# --javacpp adds, ALRC on: the JavaCPP libtorch benchmark (alrc-bench/javacpp, built separately
-# with Maven; see its README), without and with channels-last.
-# Prints every raw line, then a table of medians over rounds and the Java/PyTorch ratios, and the
-# best round of each (the machine is shared: the best round is the least disturbed one), and the
-# median of the per-round ratios (each round's Java and PyTorch runs are minutes apart at most).
+# weights and inputs, as the javacpp engine runs).
+# Prints every raw line, then a table of medians over rounds and the Java/PyTorch ratios, the best
+# round of each (the machine is shared: the best round is the least disturbed one), and the median
+# of the per-round ratios (each round's Java and PyTorch runs are minutes apart at most).
 # Java warms up longer than the reference's 3 steps (--warmup1/--warmup16): the JVM's JIT compiles
-# DJL's per-op Java code while both cores are busy with libtorch, and a batch-1 step reaches its
-# steady speed only after about 500 steps (20 s; measured: 22.5, 22.1, 24.7, 23.1, 25.6, 26.1
-# images/s over six consecutive 100-step segments). A training run spends all but its first
-# seconds in the state measured here; the reference, interpreted Python, has no such phase.
-# Environment: bin/native-env.sh (jemalloc if installed, else glibc tunables; DJL thread props).
+# the per-step Java code while both cores are busy with libtorch; DJL's engine, with far more Java
+# per step, reaches its steady batch-1 speed only after about 500 steps (measured: 22.5, 22.1,
+# 24.7, 23.1, 25.6, 26.1 images/s over six consecutive 100-step segments). A training run spends
+# all but its first seconds in the state measured here; the reference, interpreted Python, has no
+# such phase.
+# Environment: bin/native-env.sh through ./alrc (jemalloc if installed, else glibc tunables).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -30,7 +30,7 @@ if [ -z "$shared" ]; then
   [ -n "$common" ] && shared="$(cd "$common/../../shared" 2>/dev/null && pwd || true)"
 fi
 torch_script="${ALRC_TORCH_SCRIPT:-$shared/bench/torch_paper_net.py}"
-rounds=3 threads=2 steps1=30 steps16=8 warmup1=500 warmup16=10 opt=adam build=1 cl=0 javacpp=0
+rounds=3 threads=2 steps1=30 steps16=8 warmup1=500 warmup16=10 engines=javacpp,djl build=1 cl=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -39,10 +39,9 @@ while [ $# -gt 0 ]; do
     --steps16) steps16="$2"; shift 2 ;;
     --warmup1) warmup1="$2"; shift 2 ;;
     --warmup16) warmup16="$2"; shift 2 ;;
-    --opt) opt="$2"; shift 2 ;;
+    --engines) engines="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --channels-last) cl=1; shift ;;
-    --javacpp) javacpp=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,17 +50,12 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   echo "PyTorch missing for /usr/bin/python3: apt-get install -y python3-torch" >&2; exit 1
 fi
 if [ "$build" = 1 ]; then
-  (cd "$repo" && mvn -B -o -q -pl alrc-bench -am package -DskipTests)
-fi
-jar="$repo/alrc-bench/target/benchmarks.jar"
-jcp_dir="$repo/alrc-bench/javacpp"
-if [ "$javacpp" = 1 ] && [ ! -r "$jcp_dir/target/classpath.txt" ]; then
-  echo "JavaCPP benchmark not built: (cd alrc-bench/javacpp && mvn -q package)" >&2; exit 1
+  (cd "$repo" && mvn -B -o -q -pl alrc-cli -am install -DskipTests)
 fi
 # shellcheck source=../bin/native-env.sh
 . "$repo/bin/native-env.sh"
 alrc_native_env "$threads"
-echo "# allocator=$ALRC_ALLOCATOR_IN_USE LD_PRELOAD=${LD_PRELOAD:-} MALLOC_CONF=${MALLOC_CONF:-} threads=$threads opt=$opt"
+echo "# allocator=$ALRC_ALLOCATOR_IN_USE LD_PRELOAD=${LD_PRELOAD:-} MALLOC_CONF=${MALLOC_CONF:-} threads=$threads engines=$engines"
 echo "# java opts: $ALRC_JAVA_OPTS"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
@@ -69,16 +63,11 @@ for r in $(seq 1 "$rounds"); do
   for bs in 1 16; do
     steps=$([ "$bs" = 1 ] && echo "$steps1" || echo "$steps16")
     warmup=$([ "$bs" = 1 ] && echo "$warmup1" || echo "$warmup16")
-    # shellcheck disable=SC2086
-    java $ALRC_JAVA_OPTS -cp "$jar" io.alrc.bench.TrainStepBenchmark \
-      --batch "$bs" --steps "$steps" --warmup "$warmup" --alrc on,off --opt "$opt" 2>/dev/null \
-      | grep '^java' | sed "s/^java /java round=$r engine=djl /" | tee -a "$log"
-    if [ "$javacpp" = 1 ]; then
-      java -cp "$jcp_dir/target/classes:$(cat "$jcp_dir/target/classpath.txt")" \
-        io.alrc.bench.javacpp.JavacppTrainStep --batch "$bs" --steps "$steps" --warmup "$warmup" \
-        --threads "$threads" --alrc on --channels-last off,on 2>/dev/null \
-        | grep '^javacpp' | sed "s/^javacpp /java round=$r engine=javacpp /" | tee -a "$log"
-    fi
+    for engine in ${engines//,/ }; do
+      "$repo/alrc" bench --engine "$engine" --batch "$bs" --steps "$steps" --warmup "$warmup" \
+        --threads "$threads" --alrc on,off 2>/dev/null \
+        | grep '^java' | sed "s/^java /java round=$r /" | tee -a "$log"
+    done
     for mode in alrc none; do
       /usr/bin/python3 "$torch_script" "$bs" "$steps" "$threads" "$mode" quartic 2>/dev/null \
         | sed "s/^/torch round=$r mode=$mode cl=off /" | tee -a "$log"
@@ -96,7 +85,7 @@ for line in open(sys.argv[1]):
     f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
     bs, cl = int(f["bs"]), f.get("cl", "off") == "on"
     if line.startswith("java"):
-        key = (f["engine"], bs, f["alrc"] == "on", cl)
+        key = (f["engine"], bs, f["alrc"] == "on", False)
         java.setdefault(key, []).append(f)
         jr[key + (f["round"],)] = float(f["imgs/s"])
     elif line.startswith("torch"):
@@ -104,8 +93,8 @@ for line in open(sys.argv[1]):
         torch.setdefault(key, []).append(float(f["imgs/s"]))
         tr[key + (f["round"],)] = float(f["imgs/s"])
 med = lambda xs: statistics.median(xs) if xs else float("nan")
-name = {("djl", False): "Java, DJL",
-        ("javacpp", False): "Java, JavaCPP libtorch", ("javacpp", True): "Java, JavaCPP, channels-last"}
+name = {("javacpp", False): "alrc train, javacpp engine (channels-last)",
+        ("djl", False): "alrc train, djl engine"}
 print()
 print("Ratios: Java images/s over PyTorch eager's (the reference script, NCHW) with the same ALRC")
 print("setting; 'per round' is the median of the ratios within each round.")
@@ -113,7 +102,7 @@ print()
 print("| what | batch | ALRC | Java images/s | PyTorch images/s | ratio of medians | median of per-round ratios | best rounds (ratio) |")
 print("|---|---|---|---|---|---|---|---|")
 for bs in (1, 16):
-    for (engine, cl) in (("djl", False), ("javacpp", False), ("javacpp", True)):
+    for (engine, cl) in (("javacpp", False), ("djl", False)):
         for alrc in (True, False):
             js = [float(f["imgs/s"]) for f in java.get((engine, bs, alrc, cl), [])]
             ts = torch.get((bs, alrc, False), [])
@@ -131,11 +120,11 @@ for bs in (1, 16):
               f"{med(tcl) / t:.2f} (over NCHW) | | |")
 print()
 for bs in (1, 16):
-    on = java.get(("djl", bs, True, False), []); off = java.get(("djl", bs, False, False), [])
-    if on and off:
-        pct = med([float(f["alrc_pct"]) for f in on])
-        ratio = med([float(f["imgs/s"]) for f in on]) / med([float(f["imgs/s"]) for f in off])
-        hwm = max(float(f["vmhwm_mb"]) for f in on + off)
-        print(f"batch {bs}: ALRC work {pct:.2f}% of a step (timed directly); throughput ALRC on/off "
-              f"{ratio:.3f}; Java (DJL) peak RSS {hwm:.0f} MB; medians over {len(on)} rounds")
+    for engine in ("javacpp", "djl"):
+        on = java.get((engine, bs, True, False), []); off = java.get((engine, bs, False, False), [])
+        if on and off:
+            ratio = med([float(f["imgs/s"]) for f in on]) / med([float(f["imgs/s"]) for f in off])
+            hwm = max(float(f["vmhwm_mb"]) for f in on + off)
+            print(f"batch {bs}, {engine}: throughput ALRC on/off {ratio:.3f}; peak RSS {hwm:.0f} MB;"
+                  f" medians over {len(on)} rounds")
 PY
