@@ -1,15 +1,122 @@
 package io.alrc.javacpp;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
-/** libtorch's thread settings for this process: intra-op threads per run, one inter-op thread. */
+/**
+ * Loads libtorch once per process and sets its threads: intra-op threads per run, one inter-op
+ * thread.
+ *
+ * <p>JavaCPP unpacks the natives (about 400 MB) into its cache directory ({@code ~/.javacpp/cache}
+ * by default) on first use. Measured here (JavaCPP 1.5.12, pytorch 2.7.1-1.5.12, Debian 12): a
+ * process that unpacks {@code libtorch_cpu.so} and then loads it dies with SIGSEGV inside {@code
+ * dlopen} ({@code pthread_mutex_lock}), every time; a process that finds the file already unpacked
+ * loads it fine. And two processes unpacking at once can load each other's half-written files
+ * (bytedeco/javacpp#608). So:
+ *
+ * <ol>
+ *   <li>every first load in a process holds an exclusive lock on {@code .alrc-load.lock} in the
+ *       cache directory, so processes started together load one after the other;
+ *   <li>under that lock, if the cache has not been prepared yet (no {@value #READY} marker), a child
+ *       JVM ({@link #main}, same class path) unpacks and loads the natives, up to three times (the
+ *       first may die as described; the next finds the files and completes), then the marker is
+ *       written;
+ *   <li>this process then loads the complete files.
+ * </ol>
+ */
 final class NativeThreads {
+  /** Marker file in the cache directory: the natives of this presets version are unpacked. */
+  static final String READY = ".alrc-ready-pytorch-2.7.1-1.5.12";
+
+  private static boolean loaded;
   private static boolean interopSet;
 
   private NativeThreads() {}
 
+  /** Loads libtorch (once per process), under the cross-process lock described above. */
+  static synchronized void load() {
+    if (loaded) {
+      return;
+    }
+    try {
+      File dir = Loader.getCacheDir();
+      if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
+        throw new IOException("cannot create JavaCPP's cache directory " + dir);
+      }
+      try (FileChannel channel = FileChannel.open(dir.toPath().resolve(".alrc-load.lock"),
+              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        Path ready = dir.toPath().resolve(READY);
+        if (!Files.exists(ready)) {
+          prepareInChild(dir);
+          Files.writeString(ready, "unpacked by " + NativeThreads.class.getName() + "\n");
+        }
+        Loader.load(torch.class);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("loading libtorch (JavaCPP presets): " + e.getMessage(), e);
+    }
+    loaded = true;
+  }
+
+  /** Unpacks and loads the natives in child JVMs until one succeeds (at most three). */
+  private static void prepareInChild(File cacheDir) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    // the expected crash of the first child must not leave a JVM error report in the user's folder
+    command.add("-XX:ErrorFile=" + new File(cacheDir, "alrc-unpack-hs_err_%p.log").getPath());
+    command.add("-XX:-CreateCoredumpOnCrash");
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith("org.bytedeco.")) {
+        command.add("-D" + key + "=" + System.getProperty(key));
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), NativeThreads.class.getName()));
+    int code = -1;
+    for (int attempt = 1; attempt <= 3 && code != 0; attempt++) {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try {
+        code = p.waitFor();
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while unpacking libtorch into " + cacheDir, e);
+      }
+    }
+    if (code != 0) {
+      throw new IOException("unpacking libtorch into " + cacheDir + " failed three times (last exit"
+          + " code " + code + ", JVM reports alrc-unpack-hs_err_*.log there); remove that directory"
+          + " and try again");
+    }
+    File[] reports = cacheDir.listFiles((d, name) -> name.startsWith("alrc-unpack-hs_err_"));
+    if (reports != null) {
+      for (File f : reports) {
+        Files.deleteIfExists(f.toPath());
+      }
+    }
+  }
+
+  /** The child of {@link #prepareInChild}: unpacks and loads libtorch, then exits. */
+  public static void main(String[] args) {
+    Loader.load(torch.class);
+    System.exit(0);
+  }
+
   /** Sets {@code threads} intra-op threads (and, once per process, one inter-op thread). */
   static synchronized void set(int threads) {
+    load();
     if (!interopSet) {
       interopSet = true;
       try {
