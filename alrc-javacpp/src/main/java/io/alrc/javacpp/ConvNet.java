@@ -227,34 +227,37 @@ final class ConvNet implements AutoCloseable {
     return channelsLast;
   }
 
-  /** The forward pass; every tensor it creates belongs to the caller's pointer scope. */
+  /**
+   * The forward pass; every tensor it creates belongs to the caller's pointer scope. ReLUs run in
+   * place on the convolutions' outputs (a convolution's backward needs its input, not its output).
+   */
   Tensor forward(Tensor x) {
     return kind == Kind.PAPER ? forwardPaper(x) : forwardStem(x);
   }
 
   private Tensor forwardPaper(Tensor x) {
     int k = 0;
-    Tensor h = torch.relu(convs.get(k++).forward(x));
-    h = torch.relu(convs.get(k++).forward(h));
+    Tensor h = convs.get(k++).forward(x).relu_();
+    h = convs.get(k++).forward(h).relu_();
     for (int i = 0; i < residualBlocks; i++) {
-      Tensor a = torch.relu(convs.get(k++).forward(h));
-      h = h.add(torch.relu(convs.get(k++).forward(a)));
+      Tensor a = convs.get(k++).forward(h).relu_();
+      h = h.add(convs.get(k++).forward(a).relu_());
     }
-    h = torch.relu(convs.get(k++).forward(h));
+    h = convs.get(k++).forward(h).relu_();
     return convs.get(k).forward(h);
   }
 
   private Tensor forwardStem(Tensor x) {
     int k = 0;
-    Tensor h = torch.relu(convs.get(k++).forward(x));
-    h = torch.relu(convs.get(k++).forward(h));
-    h = torch.relu(convs.get(k++).forward(h));
+    Tensor h = convs.get(k++).forward(x).relu_();
+    h = convs.get(k++).forward(h).relu_();
+    h = convs.get(k++).forward(h).relu_();
     for (int i = 0; i < residualBlocks; i++) {
-      Tensor a = torch.relu(convs.get(k++).forward(h));
-      h = h.add(torch.relu(convs.get(k++).forward(a)));
+      Tensor a = convs.get(k++).forward(h).relu_();
+      h = h.add(convs.get(k++).forward(a).relu_());
     }
-    h = torch.relu(convs.get(k++).forward(upsample2x(h)));
-    h = torch.relu(convs.get(k++).forward(upsample2x(h)));
+    h = convs.get(k++).forward(upsample2x(h)).relu_();
+    h = convs.get(k++).forward(upsample2x(h)).relu_();
     return convs.get(k).forward(h);
   }
 
