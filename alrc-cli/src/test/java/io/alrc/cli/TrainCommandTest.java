@@ -82,6 +82,49 @@ class TrainCommandTest {
   }
 
   @Test
+  void theEngineIsRecordedAndTheDjlEngineTrainsInItsOwnProcess() throws Exception {
+    Path javacpp = tmp.resolve("javacpp");
+    assertThat(Cli.run(tinyStemRun(javacpp.toString(), 10).toArray(String[]::new)).exitCode()).isZero();
+    assertThat(RunFiles.readJson(javacpp.resolve("config.json")).get("engine").asText())
+        .isEqualTo("javacpp");
+
+    // DJL's libtorch must not join the one this test JVM has loaded: a process of its own
+    Path djl = tmp.resolve("djl");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), AlrcCommand.class.getName()));
+    command.addAll(tinyStemRun(djl.toString(), 10));
+    command.addAll(List.of("--engine", "djl"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("djl.log").toFile()).start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("djl.log"))).isZero();
+    assertThat(RunFiles.readJson(djl.resolve("config.json")).get("engine").asText()).isEqualTo("djl");
+    assertThat(Files.readAllLines(djl.resolve("metrics.csv"))).hasSize(11);
+
+    Cli.Result bad = Cli.run("train", "--engine", "tensorflow", "--out", tmp.resolve("x").toString());
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).isEqualTo(
+        "alrc train: unknown engine 'tensorflow': expected one of javacpp, djl\n");
+  }
+
+  @Test
+  void benchTimesTrainingStepsAndRejectsBadOptions() {
+    Cli.Result r = Cli.run("bench", "--batch", "1,2", "--steps", "2", "--warmup", "1", "--alrc", "on",
+        "--width", "0.125", "--threads", "1");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.outLines()).hasSize(2);
+    assertThat(r.outLines().get(1))
+        .matches("java engine=javacpp bs=2 alrc=on imgs/s=[0-9.]+ imgs/s_median=[0-9.]+ step_ms=[0-9.]+"
+            + " params=[0-9]+ vmhwm_mb=\\S+ vmrss_mb=\\S+");
+    Cli.Result bad = Cli.run("bench", "--batch", "0");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).isEqualTo("alrc bench: --batch: batch sizes must be >= 1, got 0\n");
+    assertThat(Cli.run("bench", "--alrc", "maybe").err())
+        .isEqualTo("alrc bench: --alrc: expected on or off, got 'maybe'\n");
+  }
+
+  @Test
   void aRunKilledWithSigkillAndResumedEndsWithTheSameFiles() throws Exception {
     Path whole = tmp.resolve("whole");
     assertThat(Cli.run(tinyStemRun(whole.toString(), 60).toArray(String[]::new)).exitCode()).isZero();
