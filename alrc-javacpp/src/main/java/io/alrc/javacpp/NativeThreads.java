@@ -8,7 +8,13 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.net.MalformedURLException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
@@ -28,7 +34,7 @@ import org.bytedeco.pytorch.global.torch;
  *   <li>every first load in a process holds an exclusive lock on {@code .alrc-load.lock} in the
  *       cache directory, so processes started together load one after the other;
  *   <li>under that lock, if the cache has not been prepared yet (no {@value #READY} marker), a child
- *       JVM ({@link #main}, same class path) unpacks and loads the natives, up to three times (the
+ *       JVM ({@link #main}, class path from where the presets were loaded) unpacks and loads the natives, up to three times (the
  *       first may die as described; the next finds the files and completes), then the marker is
  *       written;
  *   <li>this process then loads the complete files.
@@ -82,7 +88,7 @@ final class NativeThreads {
         command.add("-D" + key + "=" + System.getProperty(key));
       }
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), NativeThreads.class.getName()));
+    command.addAll(List.of("-cp", childClassPath(), NativeThreads.class.getName()));
     int code = -1;
     for (int attempt = 1; attempt <= 3 && code != 0; attempt++) {
       Process p = new ProcessBuilder(command).redirectErrorStream(true)
@@ -105,6 +111,52 @@ final class NativeThreads {
       for (File f : reports) {
         Files.deleteIfExists(f.toPath());
       }
+    }
+  }
+
+  /**
+   * The class path of the child: the jars (or folders) holding this class, JavaCPP, the presets and
+   * their platform natives, found from where they were loaded (so it works where the application
+   * was loaded by a class loader of its own, e.g. a Spark executor), then this JVM's class path.
+   */
+  static String childClassPath() {
+    Set<String> entries = new LinkedHashSet<>();
+    for (Class<?> c : List.of(NativeThreads.class, Loader.class, torch.class,
+        org.bytedeco.openblas.global.openblas.class)) {
+      CodeSource source = c.getProtectionDomain().getCodeSource();
+      if (source != null && source.getLocation() != null) {
+        addLocation(entries, source.getLocation());
+      }
+    }
+    String platform = Loader.getPlatform();
+    for (String resource : List.of("org/bytedeco/pytorch/" + platform + "/",
+        "org/bytedeco/openblas/" + platform + "/", "org/bytedeco/javacpp/" + platform + "/")) {
+      URL url = NativeThreads.class.getClassLoader().getResource(resource);
+      if (url != null && url.getProtocol().equals("jar")) {
+        String spec = url.getPath();
+        int bang = spec.indexOf("!/");
+        try {
+          addLocation(entries, new URL(bang >= 0 ? spec.substring(0, bang) : spec));
+        } catch (MalformedURLException e) {
+          // not a file URL: the class path below has to do
+        }
+      }
+    }
+    for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        entries.add(e);
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static void addLocation(Set<String> entries, URL location) {
+    try {
+      if (location.getProtocol().equals("file")) {
+        entries.add(Path.of(location.toURI()).toString());
+      }
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      // not a plain file location
     }
   }
 
