@@ -34,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
           + " paper's learning rate, ALRC n = 3 or no stabilizer) and times steps on one fixed"
           + " random batch per batch size, after a warm-up. Prints one line per setting:",
       "  java engine=E bs=B alrc=on|off imgs/s=... imgs/s_median=... step_ms=... vmhwm_mb=...",
-      "imgs/s is over the whole timed stretch; imgs/s_median is from the median step. Compare engines"
+      "imgs/s is over the whole timed stretch; imgs/s_median is from the median step; vmhwm_mb is the"
+          + " process's peak RSS so far (all settings before included). Compare engines"
           + " and PyTorch side by side with alrc-bench/speed-vs-pytorch.sh, which runs this command."
     },
     footer = {"", "Example:", "  alrc bench --engine javacpp --batch 1,16 --steps 60 --warmup 100"})

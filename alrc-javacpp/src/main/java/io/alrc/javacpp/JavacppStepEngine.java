@@ -105,10 +105,14 @@ public final class JavacppStepEngine implements StepEngine {
     Batch probe = task.trainBatch(1);
     this.inputChannels = probe.inputChannels();
     this.targetChannels = probe.targetChannels();
-    this.net =
-        config.task().equals("cifar10-sr")
-            ? ConvNet.paper(inputChannels, targetChannels, config.width(), config.seed(), channelsLast)
-            : ConvNet.stem(inputChannels, targetChannels, config.width(), config.seed(), channelsLast);
+    this.net = switch (config.task()) {
+      case "cifar10-sr" ->
+          ConvNet.paper(inputChannels, targetChannels, config.width(), config.seed(), channelsLast);
+      case "stem-completion", "stem-sr" ->
+          ConvNet.stem(inputChannels, targetChannels, config.width(), config.seed(), channelsLast);
+      default -> throw new IllegalArgumentException(
+          "the javacpp engine has no network for task '" + config.task() + "'");
+    };
     this.adam = config.optimizer().equals("adam");
     if (adam) {
       for (ConvNet.Param p : net.params()) {
@@ -321,8 +325,14 @@ public final class JavacppStepEngine implements StepEngine {
     return per.contiguous();
   }
 
+  /**
+   * {@code L < t ? L : sqrt(L)}, with the root taken of {@code max(L, t)} as the DJL loss does: the
+   * branch {@code where} does not pick still gets a zero gradient, and the root's derivative at a
+   * loss of 0 would make it 0/0 = NaN.
+   */
   private static Tensor sqrtAbove(Tensor per, double threshold) {
-    return torch.where(per.lt(new org.bytedeco.pytorch.Scalar(threshold)), per, per.sqrt());
+    org.bytedeco.pytorch.Scalar t = new org.bytedeco.pytorch.Scalar(threshold);
+    return torch.where(per.lt(t), per, per.clamp_min(t).sqrt());
   }
 
   /**
@@ -418,6 +428,11 @@ public final class JavacppStepEngine implements StepEngine {
         double coef1 = 1.0 - Math.pow(BETA1, t);
         double coef2 = 1.0 - Math.pow(BETA2, t);
         step = (float) (lr * Math.sqrt(coef2) / coef1);
+        if (!Float.isFinite(step)) {
+          throw new IllegalStateException(
+              "Adam step " + t + " of parameter " + p.name + ": bias-corrected learning rate " + step
+                  + " is not finite (lr " + lr + ")");
+        }
       } else {
         p.updates++;
         step = lr;

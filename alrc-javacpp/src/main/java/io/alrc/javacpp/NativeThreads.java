@@ -15,6 +15,7 @@ import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
@@ -33,7 +34,8 @@ import org.bytedeco.pytorch.global.torch;
  * <ol>
  *   <li>every first load in a process holds an exclusive lock on {@code .alrc-load.lock} in the
  *       cache directory, so processes started together load one after the other;
- *   <li>under that lock, if the cache has not been prepared yet (no {@value #READY} marker), a child
+ *   <li>under that lock, if the natives have not been unpacked yet (no {@value #READY} marker or no
+ *       {@code libtorch_cpu.so} in the cache), a child
  *       JVM ({@link #main}, class path from where the presets were loaded) unpacks and loads the natives, up to three times (the
  *       first may die as described; the next finds the files and completes), then the marker is
  *       written;
@@ -41,8 +43,8 @@ import org.bytedeco.pytorch.global.torch;
  * </ol>
  */
 final class NativeThreads {
-  /** Marker file in the cache directory: the natives of this presets version are unpacked. */
-  static final String READY = ".alrc-ready-pytorch-2.7.1-1.5.12";
+  /** Marker file beside the unpacked libtorch: unpacked completely by a child JVM. */
+  static final String READY = ".alrc-unpacked";
 
   private static boolean loaded;
   private static boolean interopSet;
@@ -54,25 +56,57 @@ final class NativeThreads {
     if (loaded) {
       return;
     }
+    Path natives = unpackedLibtorch();
+    if (natives == null) {
+      Loader.load(torch.class); // natives not in a jar (e.g. an unpacked class path): nothing to unpack
+      loaded = true;
+      return;
+    }
+    Path dir = natives.getParent();
     try {
-      File dir = Loader.getCacheDir();
-      if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
-        throw new IOException("cannot create JavaCPP's cache directory " + dir);
+      Files.createDirectories(dir);
+    } catch (IOException readOnly) {
+      // a read-only, pre-filled cache: nothing can be unpacked there, JavaCPP only loads
+      Loader.load(torch.class);
+      loaded = true;
+      return;
+    }
+    Path ready = dir.resolve(READY);
+    try (FileChannel channel = FileChannel.open(dir.resolve(".alrc-load.lock"),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = channel.lock()) {
+      if (!Files.exists(ready) || !Files.exists(natives)) {
+        Files.deleteIfExists(ready);
+        prepareInChild(Loader.getCacheDir());
+        Files.writeString(ready, "unpacked by " + NativeThreads.class.getName() + "\n");
       }
-      try (FileChannel channel = FileChannel.open(dir.toPath().resolve(".alrc-load.lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = channel.lock()) {
-        Path ready = dir.toPath().resolve(READY);
-        if (!Files.exists(ready)) {
-          prepareInChild(dir);
-          Files.writeString(ready, "unpacked by " + NativeThreads.class.getName() + "\n");
-        }
-        Loader.load(torch.class);
-      }
+      Loader.load(torch.class);
     } catch (IOException e) {
       throw new UncheckedIOException("loading libtorch (JavaCPP presets): " + e.getMessage(), e);
     }
     loaded = true;
+  }
+
+  /**
+   * Where JavaCPP unpacks {@code libtorch_cpu.so}: {@code CACHE/JAR_NAME/org/bytedeco/pytorch/
+   * PLATFORM/}, JAR_NAME being the natives jar's file name (so the path, and the {@value #READY}
+   * marker beside it, change with the presets version); null when the natives are not in a jar.
+   */
+  static Path unpackedLibtorch() {
+    String folder = "org/bytedeco/pytorch/" + Loader.getPlatform() + "/";
+    URL url = NativeThreads.class.getClassLoader().getResource(folder + "libtorch_cpu.so");
+    if (url == null || !url.getProtocol().equals("jar")) {
+      return null;
+    }
+    String spec = url.getPath();
+    int bang = spec.indexOf("!/");
+    String jar = spec.substring(0, Math.max(bang, 0));
+    String jarName = jar.substring(jar.lastIndexOf('/') + 1);
+    try {
+      return Loader.getCacheDir().toPath().resolve(jarName).resolve(folder).resolve("libtorch_cpu.so");
+    } catch (IOException e) {
+      throw new UncheckedIOException("JavaCPP's cache directory: " + e.getMessage(), e);
+    }
   }
 
   /** Unpacks and loads the natives in child JVMs until one succeeds (at most three). */
@@ -84,7 +118,7 @@ final class NativeThreads {
     command.add("-XX:ErrorFile=" + new File(cacheDir, "alrc-unpack-hs_err_%p.log").getPath());
     command.add("-XX:-CreateCoredumpOnCrash");
     for (String key : System.getProperties().stringPropertyNames()) {
-      if (key.startsWith("org.bytedeco.")) {
+      if (key.startsWith("org.bytedeco.") || key.equals("user.home") || key.equals("java.io.tmpdir")) {
         command.add("-D" + key + "=" + System.getProperty(key));
       }
     }
@@ -94,7 +128,11 @@ final class NativeThreads {
       Process p = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       try {
-        code = p.waitFor();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+          p.destroyForcibly();
+          throw new IOException("unpacking libtorch into " + cacheDir + " took over 10 minutes");
+        }
+        code = p.exitValue();
       } catch (InterruptedException e) {
         p.destroyForcibly();
         Thread.currentThread().interrupt();

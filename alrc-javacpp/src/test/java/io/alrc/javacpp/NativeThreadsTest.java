@@ -16,4 +16,16 @@ class NativeThreadsTest {
     assertThat(Arrays.stream(entries).anyMatch(e -> e.endsWith("classes"))).as("this module's classes").isTrue();
     assertThat(entries).doesNotHaveDuplicates();
   }
+
+  @Test
+  void libtorchIsUnpackedIntoAFolderNamedAfterTheNativesJar() throws Exception {
+    java.nio.file.Path natives = NativeThreads.unpackedLibtorch();
+    assertThat(natives).isNotNull();
+    assertThat(natives.toString())
+        .startsWith(org.bytedeco.javacpp.Loader.getCacheDir().toString())
+        .matches(".*/pytorch-[0-9.]+-[0-9.]+-linux-x86_64\\.jar/org/bytedeco/pytorch/linux-x86_64/libtorch_cpu\\.so");
+    NativeThreads.load(); // idempotent; leaves the marker beside the unpacked natives
+    assertThat(natives).exists();
+    assertThat(natives.resolveSibling(NativeThreads.READY)).exists();
+  }
 }

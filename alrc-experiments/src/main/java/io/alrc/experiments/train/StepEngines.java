@@ -39,14 +39,11 @@ public final class StepEngines {
           "this process already uses the " + loaded + " engine; a " + name + " run needs its own"
               + " process (two libtorch builds cannot share one)");
     }
-    StepEngine engine;
-    if (name.equals(DJL)) {
-      engine = new DjlStepEngine(config, task);
-    } else {
-      engine = provider(name).create(config, task);
-    }
+    StepEngineProvider provider = name.equals(DJL) ? null : provider(name);
+    // recorded before construction: a constructor that fails after loading its libtorch still
+    // leaves that libtorch in the process
     loaded = name;
-    return engine;
+    return provider == null ? new DjlStepEngine(config, task) : provider.create(config, task);
   }
 
   /** The engine kind this JVM has created, or null before the first. */
