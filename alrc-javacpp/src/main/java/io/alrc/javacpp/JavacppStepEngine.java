@@ -92,7 +92,7 @@ public final class JavacppStepEngine implements StepEngine {
 
   /** The engine of {@code config}: network of {@code task}, channels-last. */
   public JavacppStepEngine(TrainConfig config, Task task) {
-    this(config, task, true);
+    this(config, task, !"false".equals(System.getProperty("alrc.javacpp.channelsLast")));
   }
 
   /**

@@ -48,6 +48,7 @@ final class NativeThreads {
 
   private static boolean loaded;
   private static boolean interopSet;
+  private static boolean blasSet;
 
   private NativeThreads() {}
 
@@ -207,6 +208,10 @@ final class NativeThreads {
   /** Sets {@code threads} intra-op threads (and, once per process, one inter-op thread). */
   static synchronized void set(int threads) {
     load();
+    if (!blasSet) {
+      blasSet = true;
+      org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(1);
+    }
     if (!interopSet) {
       interopSet = true;
       try {
