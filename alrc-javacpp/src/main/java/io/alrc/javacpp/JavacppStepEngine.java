@@ -59,6 +59,12 @@ import org.bytedeco.pytorch.global.torch;
  * Parameters are initialised from the run's seed in Java, so a run is reproducible from its
  * configuration; with the same thread count, a resumed run continues bit-identically.
  *
+ * <p>Two deliberate differences from the DJL engine's {@code StepGuard}: a step skipped for a
+ * non-finite loss under ALRC is counted in the ALRC state, as {@link AlrcClipper} defines it (the
+ * guard discards the pending step instead); and without ALRC a non-finite example loss skips the
+ * step before backward (the guard would apply a step whose non-finite loss still has finite
+ * gradients, e.g. through the safeguard's root).
+ *
  * <p>One engine per process: JavaCPP's libtorch must not share a JVM with DJL's (see {@code
  * StepEngines}). Not thread-safe.
  */
