@@ -79,31 +79,21 @@ final class ConvNet implements AutoCloseable {
 
     /** {@code memoryOrder} (this parameter's memory layout) in canonical order. */
     float[] toCanonical(float[] memoryOrder) {
-      if (!channelsLast) {
-        return memoryOrder.clone();
-      }
-      int o = (int) shape[0];
-      int c = (int) shape[1];
-      int h = (int) shape[2];
-      int w = (int) shape[3];
-      float[] out = new float[size];
-      for (int a = 0; a < o; a++) {
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            int mem = ((a * h + y) * w + x) * c;
-            for (int i = 0; i < c; i++) {
-              out[((a * c + i) * h + y) * w + x] = memoryOrder[mem + i];
-            }
-          }
-        }
-      }
-      return out;
+      return permute(memoryOrder, true);
     }
 
     /** {@code canonical} in this parameter's memory layout. */
     float[] fromCanonical(float[] canonical) {
+      return permute(canonical, false);
+    }
+
+    /**
+     * A copy of {@code values} between the channels-last memory order {@code (O, H, W, I)} and the
+     * canonical order {@code (O, I, H, W)}: to canonical when {@code toCanonical}, else back.
+     */
+    private float[] permute(float[] values, boolean toCanonical) {
       if (!channelsLast) {
-        return canonical.clone();
+        return values.clone();
       }
       int o = (int) shape[0];
       int c = (int) shape[1];
@@ -115,7 +105,12 @@ final class ConvNet implements AutoCloseable {
           for (int x = 0; x < w; x++) {
             int mem = ((a * h + y) * w + x) * c;
             for (int i = 0; i < c; i++) {
-              out[mem + i] = canonical[((a * c + i) * h + y) * w + x];
+              int canonical = ((a * c + i) * h + y) * w + x;
+              if (toCanonical) {
+                out[canonical] = values[mem + i];
+              } else {
+                out[mem + i] = values[canonical];
+              }
             }
           }
         }

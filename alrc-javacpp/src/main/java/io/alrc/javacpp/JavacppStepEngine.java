@@ -4,7 +4,6 @@ import io.alrc.AlrcClipper;
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcState;
 import io.alrc.AlrcStep;
-import io.alrc.NonFiniteLossException;
 import io.alrc.djl.training.CheckpointableAdam;
 import io.alrc.djl.training.NonFiniteStepException;
 import io.alrc.experiments.train.Batch;
@@ -29,7 +28,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -297,18 +295,7 @@ public final class JavacppStepEngine implements StepEngine {
       alrcState = alrcStep.state(); // the clipper counts its own skipped steps
     }
     if (consecutiveSkipped >= nonFiniteLimit) {
-      throw new NonFiniteStepException(
-          steps,
-          consecutiveSkipped,
-          reason,
-          String.format(
-              Locale.ROOT,
-              "step %d: %s, the %s non-finite step in a row (limit %d): training has diverged;"
-                  + " lower the learning rate, check the data, or raise the non-finite limit",
-              steps,
-              reason,
-              NonFiniteLossException.ordinal(consecutiveSkipped),
-              nonFiniteLimit));
+      throw NonFiniteStepException.diverged(steps, consecutiveSkipped, reason, nonFiniteLimit);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.alrc.djl.training;
 
 import io.alrc.NonFiniteLossException;
+import java.util.Locale;
 
 /**
  * Raised by {@link StepGuard} when the configured number of training steps in a row had a
@@ -23,6 +24,30 @@ public class NonFiniteStepException extends NonFiniteLossException {
   public NonFiniteStepException(long step, int consecutive, String reason, String message) {
     super(step, consecutive, message);
     this.reason = reason;
+  }
+
+  /**
+   * The exception for a training that reached its limit of non-finite steps in a row, with the
+   * message every engine gives (step, cause, count, limit and what to try).
+   *
+   * @param step the 1-based training step that reached the limit
+   * @param consecutive how many steps in a row were non-finite, this one included
+   * @param reason what was non-finite in this step
+   * @param limit the limit that was reached
+   */
+  public static NonFiniteStepException diverged(long step, int consecutive, String reason, int limit) {
+    return new NonFiniteStepException(
+        step,
+        consecutive,
+        reason,
+        String.format(
+            Locale.ROOT,
+            "step %d: %s, the %s non-finite step in a row (limit %d): training has diverged;"
+                + " lower the learning rate, check the data, or raise the non-finite limit",
+            step,
+            reason,
+            NonFiniteLossException.ordinal(consecutive),
+            limit));
   }
 
   /** What was non-finite in the step that reached the limit. */

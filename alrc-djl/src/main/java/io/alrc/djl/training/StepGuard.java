@@ -10,11 +10,9 @@ import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.Gradients;
 import io.alrc.telemetry.StepTelemetry;
-import io.alrc.NonFiniteLossException;
 import io.alrc.snapshot.SnapshotFormat;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -205,18 +203,7 @@ public final class StepGuard implements TrainingListener {
         nonFiniteLimit);
     notifyReport(last);
     if (consecutiveSkipped >= nonFiniteLimit) {
-      throw new NonFiniteStepException(
-          step,
-          consecutiveSkipped,
-          reason,
-          String.format(
-              Locale.ROOT,
-              "step %d: %s, the %s non-finite step in a row (limit %d): training has diverged;"
-                  + " lower the learning rate, check the data, or raise the non-finite limit",
-              step,
-              reason,
-              NonFiniteLossException.ordinal(consecutiveSkipped),
-              nonFiniteLimit));
+      throw NonFiniteStepException.diverged(step, consecutiveSkipped, reason, nonFiniteLimit);
     }
     return last;
   }
