@@ -17,7 +17,8 @@ import io.alrc.AlrcClipper;
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcState;
 import io.alrc.AlrcStep;
-import io.alrc.djl.nn.PaperNet;
+import io.alrc.engine.djl.DjlNetworks;
+import io.alrc.experiments.cifar.CifarSupersamplingTask;
 import io.alrc.djl.training.CheckpointableAdam;
 import io.alrc.djl.training.StepArrays;
 import java.io.IOException;
@@ -125,7 +126,7 @@ public final class TrainStepBenchmark {
       float lr,
       int rssEvery)
       throws IOException {
-    Block net = PaperNet.builder().width(width).build();
+    Block net = DjlNetworks.block(CifarSupersamplingTask.paperNetwork(3, width));
     try (Model model = Model.newInstance("paper-net")) {
       model.setBlock(net);
       Optimizer optimizer =

@@ -75,6 +75,8 @@ public final class AlrcCommand implements Callable<Integer> {
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cmd = new CommandLine(new AlrcCommand());
+    TrainCommand.addGeneratedOptions(cmd.getSubcommands().get("train").getCommandSpec());
+    BenchCommand.addGeneratedOptions(cmd.getSubcommands().get("bench").getCommandSpec());
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setParameterExceptionHandler(new ParameterErrors());

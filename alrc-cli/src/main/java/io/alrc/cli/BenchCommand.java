@@ -1,6 +1,9 @@
 package io.alrc.cli;
 
+import io.alrc.experiments.cifar.CifarSupersamplingTask;
+import io.alrc.experiments.nn.Network;
 import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepEngines;
 import io.alrc.experiments.train.Task;
@@ -8,6 +11,7 @@ import io.alrc.experiments.train.TrainConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -57,9 +61,18 @@ final class BenchCommand implements Callable<Integer> {
       description = "Untimed steps first, per setting (the JIT compiles the Java side meanwhile).")
   int warmup;
 
-  @Option(names = "--alrc", paramLabel = "on|off", split = ",", defaultValue = "on,off",
-      description = "With ALRC (n = 3, profile cifar2019), without any stabilizer, or both.")
+  @Option(names = "--alrc", paramLabel = "on|off", split = ",",
+      description = "With ALRC (n = 3, profile cifar2019), without any stabilizer, or both"
+          + " (default: on,off, unless --stabilizer is given).")
   List<String> alrcModes;
+
+  // --stabilizer NAME and the stabilizers' parameters: added by addGeneratedOptions. With
+  // --stabilizer, bench times that stabilizer instead of the --alrc settings.
+
+  /** Adds the stabilizer options (without a default: absent means the --alrc settings). */
+  static void addGeneratedOptions(CommandSpec benchSpec) {
+    StabilizerOptions.addTo(benchSpec, null);
+  }
 
   @Option(names = "--width", paramLabel = "W", defaultValue = "1",
       description = "Channel multiplier of the network (1 = the paper's, 1,042,819 parameters).")
@@ -81,9 +94,23 @@ final class BenchCommand implements Callable<Integer> {
         throw CliException.invalidInput("--batch: batch sizes must be >= 1, got " + b);
       }
     }
-    for (String m : alrcModes) {
-      if (!m.equals("on") && !m.equals("off")) {
-        throw CliException.invalidInput("--alrc: expected on or off, got '" + m + "'");
+    List<Stabilizer> stabilizers = new ArrayList<>();
+    boolean named = spec.findOption(StabilizerOptions.STABILIZER).getValue() != null;
+    if (named && alrcModes != null) {
+      throw CliException.invalidInput("give --stabilizer or --alrc, not both");
+    }
+    if (named) {
+      try {
+        stabilizers.add(StabilizerOptions.parse(spec));
+      } catch (IllegalArgumentException e) {
+        throw CliException.invalidInput(e.getMessage(), e);
+      }
+    } else {
+      for (String m : alrcModes != null ? alrcModes : List.of("on", "off")) {
+        if (!m.equals("on") && !m.equals("off")) {
+          throw CliException.invalidInput("--alrc: expected on or off, got '" + m + "'");
+        }
+        stabilizers.add(m.equals("on") ? Stabilizer.Alrc.of(3, "cifar2019") : new Stabilizer.None());
       }
     }
     int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -93,21 +120,23 @@ final class BenchCommand implements Callable<Integer> {
     NativeSettings.apply(nThreads);
     PrintWriter out = spec.commandLine().getOut();
     for (int b : batches) {
-      for (String mode : alrcModes) {
+      for (Stabilizer stabilizer : stabilizers) {
         TrainConfig config;
         try {
-          config = config(mode.equals("on"), b, nThreads).validate();
+          config = config(stabilizer, b, nThreads).validate();
         } catch (IllegalArgumentException e) {
           throw CliException.invalidInput(e.getMessage(), e);
         }
-        out.println(run(config, b, mode));
+        out.println(run(config, b, named));
         out.flush();
       }
     }
     return 0;
   }
 
-  private String run(TrainConfig config, int b, String mode) {
+  private String run(TrainConfig config, int b, boolean named) {
+    String mode = (config.alrc() ? "on" : "off")
+        + (named ? " stabilizer=" + config.stabilizer().name() : "");
     try (Task task = new FixedBatchTask(b, seed);
         StepEngine e = StepEngines.create(config, task)) {
       Batch batch = task.trainBatch(1);
@@ -134,14 +163,25 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private TrainConfig config(boolean alrc, int b, int nThreads) {
-    return new TrainConfig(
-        "cifar10-sr", null, null, "quartic", true, alrc ? "alrc" : "none",
-        alrc ? 3.0 : null, alrc ? "cifar2019" : null,
-        null, null, null, null, null, null, null,
-        "adam", TrainConfig.PAPER_LR, 0, b, warmup + steps, width, 32, seed,
-        1, 1, 1, nThreads, 0, null, AlrcCommand.version(), null, null, null, null, null,
-        engine.toLowerCase(Locale.ROOT));
+  private TrainConfig config(Stabilizer stabilizer, int b, int nThreads) {
+    return TrainConfig.builder()
+        .task("cifar10-sr")
+        .loss("quartic")
+        .safeguard(true)
+        .stabilizer(stabilizer)
+        .lr(TrainConfig.PAPER_LR)
+        .batch(b)
+        .steps(warmup + steps)
+        .width(width)
+        .imageSize(32)
+        .seed(seed)
+        .evalEvery(1)
+        .evalExamples(1)
+        .checkpointEvery(1)
+        .threads(nThreads)
+        .version(AlrcCommand.version())
+        .engine(engine.toLowerCase(Locale.ROOT))
+        .build();
   }
 
   /** One fixed batch: Gaussian targets, inputs at half their value (as alrc-bench's Java benchmark). */
@@ -165,8 +205,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Override
-    public ai.djl.nn.Block network(TrainConfig config) {
-      return io.alrc.djl.nn.PaperNet.builder().width(config.width()).build();
+    public Network network(TrainConfig config) {
+      return CifarSupersamplingTask.paperNetwork(3, config.width());
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.RunRecord;
 import io.alrc.experiments.run.Summary;
+import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepEngines;
 import io.alrc.experiments.train.ExampleSection;
@@ -96,8 +97,8 @@ final class DemoCommand implements Callable<Integer> {
       delete(dir);
     }
     Files.createDirectories(out);
-    Summary none = train(config("none", nThreads), without);
-    Summary alrc = train(config("alrc", nThreads), with);
+    Summary none = train(config(new Stabilizer.None(), nThreads), without);
+    Summary alrc = train(config(Stabilizer.Alrc.of(3, "reference"), nThreads), with);
 
     Path reportDir = out.resolve("report");
     List<RunRecord> runs = List.of(RunRecord.read(without), RunRecord.read(with));
@@ -120,15 +121,28 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private TrainConfig config(String stabilizer, int nThreads) {
-    boolean alrc = stabilizer.equals("alrc");
-    return new TrainConfig(
-        "stem-completion", null, evalData, "squared", false, stabilizer,
-        alrc ? 3.0 : null, alrc ? "reference" : null,
-        null, null, null, null, null, null, null,
-        "adam", TrainConfig.PAPER_LR, 0, 1, steps, 0.5, 64, seed,
-        Math.max(1, steps / 8), 64, steps, nThreads, spikeProbability, null,
-        AlrcCommand.version(), null, null, null, null, null, engine).validate();
+  private TrainConfig config(Stabilizer stabilizer, int nThreads) {
+    return TrainConfig.builder()
+        .task("stem-completion")
+        .evalData(evalData)
+        .loss("squared")
+        .safeguard(false)
+        .stabilizer(stabilizer)
+        .lr(TrainConfig.PAPER_LR)
+        .batch(1)
+        .steps(steps)
+        .width(0.5)
+        .imageSize(64)
+        .seed(seed)
+        .evalEvery(Math.max(1, steps / 8))
+        .evalExamples(64)
+        .checkpointEvery(steps)
+        .threads(nThreads)
+        .spikeProbability(spikeProbability)
+        .version(AlrcCommand.version())
+        .engine(engine)
+        .build()
+        .validate();
   }
 
   private Summary train(TrainConfig config, Path dir) throws IOException {

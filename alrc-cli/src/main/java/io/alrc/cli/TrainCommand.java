@@ -2,6 +2,7 @@ package io.alrc.cli;
 
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Summary;
+import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepEngines;
 import io.alrc.experiments.train.Progress;
@@ -80,57 +81,14 @@ final class TrainCommand implements Callable<Integer> {
           + " root (--no-safeguard turns it off). Default: on for cifar10-sr, off for the STEM tasks.")
   Boolean safeguard;
 
-  @Option(names = "--stabilizer", paramLabel = "NAME", defaultValue = "none",
-      description = "none, alrc, global-norm, autoclip, zclip or agc.")
-  String stabilizer;
-
-  @Option(names = "--n", paramLabel = "N", defaultValue = "3", description = "ALRC: threshold in standard deviations.")
-  double n;
-
-  @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "reference",
-      description = "ALRC: reference or cifar2019.")
-  String profile;
-
-  @Option(names = "--beta", paramLabel = "B",
-      description = "ALRC: decay of both moments, overriding the profile's.")
-  Double alrcBeta;
-
-  @Option(names = "--mu1", paramLabel = "X", description = "ALRC: mu1(0), overriding the profile's.")
-  Double alrcMu1;
-
-  @Option(names = "--mu2", paramLabel = "Y", description = "ALRC: mu2(0), overriding the profile's.")
-  Double alrcMu2;
-
-  @Option(names = "--alrc-warmup", paramLabel = "K",
-      description = "ALRC extension: estimate the initial moments from the first K example losses.")
-  Integer alrcWarmup;
-
-  @Option(names = "--max-norm", paramLabel = "C", defaultValue = "1.0", description = "global-norm: the bound c.")
-  double maxNorm;
-
-  @Option(names = "--percentile", paramLabel = "P", defaultValue = "10", description = "autoclip: the percentile p.")
-  double percentile;
-
-  @Option(names = "--window", paramLabel = "STEPS", defaultValue = "10000", description = "autoclip: history window.")
-  int window;
-
-  @Option(names = "--z-alpha", paramLabel = "A", defaultValue = "0.97", description = "zclip: EMA factor.")
-  double zAlpha;
-
-  @Option(names = "--z-threshold", paramLabel = "Z", defaultValue = "2.5", description = "zclip: z-score threshold.")
-  double zThreshold;
-
-  @Option(names = "--z-warmup", paramLabel = "STEPS", defaultValue = "25", description = "zclip: warm-up steps.")
-  int zWarmup;
-
-  @Option(names = "--agc-lambda", paramLabel = "L", defaultValue = "0.01", description = "agc: clipping factor.")
-  double agcLambda;
+  // --stabilizer and the stabilizers' parameters are added by StabilizerOptions.addTo (see
+  // commandLine()): they are generated from io.alrc.experiments.train.Stabilizer.
 
   @Option(names = "--optimizer", paramLabel = "OPT", defaultValue = "adam", description = "adam or sgd.")
   String optimizer;
 
   /** The engine of new runs. */
-  static final String DEFAULT_ENGINE = StepEngines.JAVACPP;
+  static final String DEFAULT_ENGINE = StepEngines.DEFAULT;
 
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = DEFAULT_ENGINE,
       description = "Training engine: javacpp (libtorch through JavaCPP, channels-last; the fastest)"
@@ -279,46 +237,52 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  /** The configuration the parsed options give (not yet validated); also used by {@code alrc sweep}. */
+  /**
+   * A command line of {@code alrc train} on its own, with the stabilizer options added, e.g. to
+   * parse the arguments of one run of a sweep.
+   */
+  static picocli.CommandLine commandLine() {
+    picocli.CommandLine cl = new picocli.CommandLine(new TrainCommand());
+    addGeneratedOptions(cl.getCommandSpec());
+    return cl;
+  }
+
+  /** Adds the options generated from the stabilizers' descriptions to the train command's spec. */
+  static void addGeneratedOptions(CommandSpec trainSpec) {
+    StabilizerOptions.addTo(trainSpec, Stabilizer.None.KIND.name());
+  }
+
+  /**
+   * The configuration the parsed options give (not yet validated); also used by {@code alrc sweep}.
+   *
+   * @throws IllegalArgumentException for a bad stabilizer name or parameter
+   */
   TrainConfig buildConfig() {
-    boolean alrc = stabilizer.equals("alrc");
     boolean paperLr = lr == null;
-    return new TrainConfig(
-        task.toLowerCase(Locale.ROOT),
-        data == null ? null : data.toString(),
-        evalData,
-        loss.toLowerCase(Locale.ROOT),
-        safeguard != null ? safeguard : task.equalsIgnoreCase("cifar10-sr"),
-        stabilizer.toLowerCase(Locale.ROOT),
-        alrc ? n : null,
-        alrc ? profile.toLowerCase(Locale.ROOT) : null,
-        stabilizer.equals("global-norm") ? maxNorm : null,
-        stabilizer.equals("autoclip") ? percentile : null,
-        stabilizer.equals("autoclip") ? window : null,
-        stabilizer.equals("zclip") ? zAlpha : null,
-        stabilizer.equals("zclip") ? zThreshold : null,
-        stabilizer.equals("zclip") ? zWarmup : null,
-        stabilizer.equals("agc") ? agcLambda : null,
-        optimizer.toLowerCase(Locale.ROOT),
-        paperLr ? TrainConfig.PAPER_LR : lr,
-        lrDecaySteps != null ? lrDecaySteps : batch > 0 ? TrainConfig.paperDecaySteps(batch) : 0,
-        batch,
-        steps,
-        width,
-        imageSize,
-        seed,
-        evalEvery,
-        evalExamples,
-        checkpointEvery,
-        threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-        spikeProbability,
-        spikeSteps,
-        AlrcCommand.version(),
-        task.equalsIgnoreCase("stem-sr") ? srFactor : null,
-        alrc ? alrcBeta : null,
-        alrc ? alrcMu1 : null,
-        alrc ? alrcMu2 : null,
-        alrc ? alrcWarmup : null,
-        engine.toLowerCase(Locale.ROOT));
+    return TrainConfig.builder()
+        .task(task.toLowerCase(Locale.ROOT))
+        .data(data == null ? null : data.toString())
+        .evalData(evalData)
+        .loss(loss.toLowerCase(Locale.ROOT))
+        .safeguard(safeguard != null ? safeguard : task.equalsIgnoreCase("cifar10-sr"))
+        .stabilizer(StabilizerOptions.parse(spec))
+        .optimizer(optimizer.toLowerCase(Locale.ROOT))
+        .lr(paperLr ? TrainConfig.PAPER_LR : lr)
+        .lrDecaySteps(lrDecaySteps != null ? lrDecaySteps : batch > 0 ? TrainConfig.paperDecaySteps(batch) : 0)
+        .batch(batch)
+        .steps(steps)
+        .width(width)
+        .imageSize(imageSize)
+        .seed(seed)
+        .evalEvery(evalEvery)
+        .evalExamples(evalExamples)
+        .checkpointEvery(checkpointEvery)
+        .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
+        .spikeProbability(spikeProbability)
+        .spikeSteps(spikeSteps)
+        .version(AlrcCommand.version())
+        .srFactor(task.equalsIgnoreCase("stem-sr") ? srFactor : null)
+        .engine(engine.toLowerCase(Locale.ROOT))
+        .build();
   }
 }

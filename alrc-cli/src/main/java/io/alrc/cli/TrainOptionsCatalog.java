@@ -76,7 +76,7 @@ final class TrainOptionsCatalog implements TrainOptions {
   }
 
   private static CommandLine command() {
-    return new CommandLine(new TrainCommand());
+    return TrainCommand.commandLine();
   }
 
   private static String snake(String option) {

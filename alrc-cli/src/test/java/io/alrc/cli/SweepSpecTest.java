@@ -7,6 +7,7 @@ import io.alrc.experiments.sweep.SpecException;
 import io.alrc.experiments.sweep.SweepRun;
 import io.alrc.experiments.sweep.SweepSpec;
 import io.alrc.experiments.sweep.TrainOptions;
+import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,13 +58,10 @@ class SweepSpecTest {
     assertThat(runs.get(319).name()).isEqualTo("loss=quartic,batch=64,n=4,seed=9");
 
     TrainConfig off = runs.get(0).config();
-    assertThat(off.stabilizer()).as("n=off is stabilizer none").isEqualTo("none");
-    assertThat(off.n()).isNull();
-    assertThat(off.profile()).as("the profile applies to ALRC only").isNull();
+    assertThat(off.stabilizer()).as("n=off is stabilizer none, without parameters (the profile"
+        + " applies to ALRC only)").isEqualTo(new Stabilizer.None());
     TrainConfig n2 = runs.get(1).config();
-    assertThat(n2.stabilizer()).as("a numeric n is ALRC").isEqualTo("alrc");
-    assertThat(n2.n()).isEqualTo(2.0);
-    assertThat(n2.profile()).isEqualTo("cifar2019");
+    assertThat(n2.stabilizer()).as("a numeric n is ALRC").isEqualTo(Stabilizer.Alrc.of(2, "cifar2019"));
     assertThat(n2.lrDecaySteps()).as("train's default: the paper's staircase for the batch").isEqualTo(3_500_000);
     assertThat(n2.threads()).as("the sweep's default").isEqualTo(1);
     assertThat(runs.get(1).args()).containsExactly(
@@ -113,7 +111,7 @@ class SweepSpecTest {
     assertThat(zclip.config().safeguard()).isFalse();
     assertThat(zclip.args()).contains("--no-safeguard");
     assertThat(zclip.config().spikeSteps()).containsExactly(10L, 20L);
-    assertThat(zclip.config().zThreshold()).isEqualTo(2.0);
+    assertThat(((Stabilizer.ZClip) zclip.config().stabilizer()).threshold()).isEqualTo(2.0);
     assertThat(zclip.config().lr()).isEqualTo(2e-3);
     assertThat(zclip.options()).containsEntry("lr", "2e-3").containsEntry("seed", "7");
 
@@ -167,7 +165,7 @@ class SweepSpecTest {
         Arguments.of("task: cifar10-sr\nfixed: {stabilizer: agc, n: off}",
             "spec.yaml: run 'seed=0': n=off means stabilizer none, but stabilizer is 'agc'"),
         Arguments.of("task: cifar10-sr\ngrid: {stabilizer: [zclip], z_alpha: [0.9, 1.5]}",
-            "spec.yaml: run 'stabilizer=zclip,z_alpha=1.5,seed=0': stabilizer zclip: alpha (1.5) must be in (0, 1)"),
+            "spec.yaml: run 'stabilizer=zclip,z_alpha=1.5,seed=0': stabilizer zclip: alpha (1.5) must be in (0, 1) (set with --z-alpha, or z_alpha in a sweep spec)"),
         Arguments.of("task: cifar10-sr\ngrid: {stabilizer: [none, zclip], n: [2, 3]}",
             "spec.yaml: runs 'stabilizer=none,n=2,seed=0' and 'stabilizer=none,n=3,seed=0' would train the same"
                 + " configuration (an option that does not apply to the run's stabilizer, e.g. n without"

@@ -36,7 +36,8 @@ class TrainCommandTest {
     assertThat(Cli.run("train", "--steps", "0", "--out", out).err())
         .isEqualTo("alrc train: steps (0) must be >= 1\n");
     assertThat(Cli.run("train", "--stabilizer", "alrc", "--n", "-1", "--out", out).err())
-        .isEqualTo("alrc train: n (-1.0) must be finite and > 0\n");
+        .isEqualTo("alrc train: stabilizer alrc: n (-1.0) must be finite and > 0 (set with --n, or n in a"
+            + " sweep spec)\n");
     assertThat(Cli.run("train").err())
         .isEqualTo("alrc train: give exactly one of --out RUN_DIR (a new run) or --resume RUN_DIR\n");
     Cli.Result missing =

@@ -10,6 +10,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import io.alrc.optim.AdamKernel;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -173,7 +174,7 @@ public final class CheckpointableAdam extends Optimizer {
       if (prepare) {
         prepareGradient(g, w, off, end, rescaleGrad, clipGrad, weightDecay);
       }
-      adam(w, g, m.mean, m.variance, off, end, beta1, beta2, corrected, epsilon);
+      AdamKernel.update(w, g, m.mean, m.variance, off, end, beta1, beta2, corrected, epsilon);
       weightMemory.put(off, w, off, end - off);
     }
   }
@@ -194,7 +195,7 @@ public final class CheckpointableAdam extends Optimizer {
     if (rescaleGrad != 1f || clipGrad >= 0f || weightDecay != 0f) {
       prepareGradient(g, w, 0, n, rescaleGrad, clipGrad, weightDecay);
     }
-    adam(w, g, m.mean, m.variance, 0, n, beta1, beta2, corrected, epsilon);
+    AdamKernel.update(w, g, m.mean, m.variance, 0, n, beta1, beta2, corrected, epsilon);
     if (m.direct == null) {
       weightMemory.put(0, w, 0, n);
       boolean cleared = clearGradientDirect(weight, n);
@@ -242,46 +243,6 @@ public final class CheckpointableAdam extends Optimizer {
         gi = Math.max(-clip, Math.min(clip, gi));
       }
       g[i] = gi + weightDecay * w[i];
-    }
-  }
-
-  /**
-   * The fused update of elements {@code [from, to)}: moments, then {@code w -= lr * m / (sqrt(v) +
-   * eps)}, in float32 in that order. All four arrays use the same index, which lets the JIT compile
-   * the loop to SIMD code. Public for training engines that keep weights, gradients and moments in
-   * Java arrays (the JavaCPP engine of {@code alrc train}), so both engines run the same update.
-   *
-   * @param w weights, updated in place
-   * @param g gradients (read only)
-   * @param m first moments, updated in place
-   * @param v second moments, updated in place
-   * @param from first element
-   * @param to end (exclusive)
-   * @param b1 beta1
-   * @param b2 beta2
-   * @param lr the bias-corrected learning rate {@code lr * sqrt(1 - beta2^t) / (1 - beta1^t)}
-   * @param eps epsilon
-   */
-  public static void adam(
-      float[] w,
-      float[] g,
-      float[] m,
-      float[] v,
-      int from,
-      int to,
-      float b1,
-      float b2,
-      float lr,
-      float eps) {
-    float c1 = 1f - b1;
-    float c2 = 1f - b2;
-    for (int i = from; i < to; i++) {
-      float gi = g[i];
-      float mi = b1 * m[i] + c1 * gi;
-      float vi = b2 * v[i] + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] = w[i] - lr * mi / ((float) Math.sqrt(vi) + eps);
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.training.listener.DivergenceCheckTrainingListener;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
 import io.alrc.AlrcConfig;
+import io.alrc.NonFiniteStepException;
 import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.Gradients;

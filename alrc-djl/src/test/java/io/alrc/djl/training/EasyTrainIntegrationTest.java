@@ -15,6 +15,7 @@ import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.listener.DivergenceCheckTrainingListener;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.translate.TranslateException;
+import io.alrc.NonFiniteStepException;
 import io.alrc.djl.DjlTestSupport;
 import io.alrc.djl.loss.AlrcLoss;
 import io.alrc.djl.loss.PerExampleLoss;

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import io.alrc.AlrcState;
+import io.alrc.NonFiniteStepException;
 import io.alrc.djl.DjlTestSupport;
 import io.alrc.djl.loss.AlrcLoss;
 import io.alrc.djl.loss.PerExampleLoss;

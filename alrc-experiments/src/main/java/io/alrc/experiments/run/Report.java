@@ -1,5 +1,6 @@
 package io.alrc.experiments.run;
 
+import io.alrc.experiments.train.Stabilizer;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -60,9 +61,13 @@ public final class Report {
    * of one stabilizer are shown in the column only where they vary between that stabilizer's
    * groups (e.g. {@code alrc n=3 (profile=cifar2019)}).
    */
-  public static final Set<String> STABILIZER_KEYS = Set.of(
-      "stabilizer", "n", "profile", "max_norm", "percentile", "window", "z_alpha", "z_threshold",
-      "z_warmup", "agc_lambda", "alrc_beta", "alrc_mu1", "alrc_mu2", "alrc_warmup");
+  public static final Set<String> STABILIZER_KEYS = stabilizerKeys();
+
+  private static Set<String> stabilizerKeys() {
+    Set<String> keys = new java.util.TreeSet<>(Set.of("stabilizer"));
+    Stabilizer.allParams().forEach(p -> keys.add(p.key()));
+    return Set.copyOf(keys);
+  }
 
   /**
    * Reads the runs, groups repeats, and writes {@code report.md} and PNG learning curves into
@@ -130,7 +135,7 @@ public final class Report {
       String s = config.getOrDefault("stabilizer", "none");
       Set<String> keys = stabilizerVarying.computeIfAbsent(s, k -> new LinkedHashSet<>());
       for (String key : allKeys) {
-        if (isStabilizerKey(key) && !key.equals("stabilizer") && !key.equals("n")) {
+        if (isStabilizerKey(key) && !key.equals("stabilizer") && !key.equals(RunRecord.labelKey(s))) {
           long values = byConfig.keySet().stream()
               .filter(c -> c.getOrDefault("stabilizer", "none").equals(s))
               .map(c -> c.getOrDefault(key, ""))

@@ -2,6 +2,7 @@ package io.alrc.experiments.run;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.alrc.experiments.train.Stabilizer;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,19 +102,32 @@ public final class RunRecord {
     return Files.isRegularFile(p) ? Optional.of(CsvTable.read(p)) : Optional.empty();
   }
 
-  /** The short label of the run's stabilizer: {@code off}, {@code alrc n=3}, {@code zclip}, .... */
+  /**
+   * The short label of the run's stabilizer: {@code off}, {@code alrc n=3}, {@code zclip}, ...: its
+   * name and the value of its {@linkplain Stabilizer.Kind#labelKey() label parameter}, if it has one.
+   */
   public String stabilizerLabel() {
     String s = config.getOrDefault("stabilizer", "none");
-    if (s.equals("none")) {
+    if (s.equals(Stabilizer.None.KIND.name())) {
       return "off";
     }
-    if (s.equals("alrc")) {
-      String n = config.getOrDefault("n", "?");
-      if (n.endsWith(".0")) {
-        n = n.substring(0, n.length() - 2);
-      }
-      return "alrc n=" + n;
+    String key = labelKey(s);
+    if (key == null) {
+      return s;
     }
-    return s;
+    String v = config.getOrDefault(key, "?");
+    if (v.endsWith(".0")) {
+      v = v.substring(0, v.length() - 2);
+    }
+    return s + " " + key + "=" + v;
+  }
+
+  /** The label parameter of the stabilizer named {@code name}, or null (also for unknown names). */
+  static String labelKey(String name) {
+    try {
+      return Stabilizer.kind(name).labelKey();
+    } catch (IllegalArgumentException unknown) {
+      return null;
+    }
   }
 }

@@ -1,8 +1,10 @@
 package io.alrc.experiments.stem;
 
-import ai.djl.nn.Block;
 import io.alrc.experiments.data.Seeds;
-import io.alrc.experiments.nn.StemNet;
+import io.alrc.experiments.nn.Network;
+import io.alrc.experiments.nn.Network.Conv;
+import io.alrc.experiments.nn.Network.Relu;
+import io.alrc.experiments.nn.Network.Upsample;
 import io.alrc.experiments.train.Batch;
 import io.alrc.experiments.train.Task;
 import io.alrc.experiments.train.TrainConfig;
@@ -108,8 +110,45 @@ public final class StemTask implements Task {
   }
 
   @Override
-  public Block network(TrainConfig config) {
-    return StemNet.build(config.width());
+  public Network network(TrainConfig config) {
+    return stemNetwork(inputChannels(), 1, config.width());
+  }
+
+  /**
+   * The compact encoder-decoder of the electron-microscopy tasks, small enough to train at a useful
+   * speed on two CPU cores:
+   *
+   * <pre>
+   * conv 3x3 in -&gt; c, ReLU                          H x W
+   * conv 3x3 stride 2 c -&gt; 2c, ReLU                 H/2
+   * conv 3x3 stride 2 2c -&gt; 4c, ReLU                H/4
+   * 2 residual blocks: x + relu(conv(relu(conv(x))))  at 4c
+   * upsample 2x, conv 3x3 4c -&gt; 2c, ReLU           H/2
+   * upsample 2x, conv 3x3 2c -&gt; c, ReLU            H
+   * conv 3x3 c -&gt; out (linear)
+   * </pre>
+   *
+   * with {@code c = max(1, round(16 * width))}; no normalisation, as the paper's networks. H and W
+   * must be multiples of 4. Nearest upsampling followed by a convolution (rather than a transposed
+   * convolution) avoids checkerboard artefacts. Layers {@code enc1}-{@code enc3}, {@code res1a} ...
+   * {@code res2b}, {@code dec1}, {@code dec2}, {@code out}.
+   *
+   * @param in input channels
+   * @param out output channels
+   * @param width the multiplier of the base channel count 16
+   */
+  public static Network stemNetwork(int in, int out, double width) {
+    int c = Network.scaled(16, width);
+    List<Network.Layer> layers = new ArrayList<>(List.of(
+        new Conv("enc1", in, c, 3, 1), new Relu(),
+        new Conv("enc2", c, 2 * c, 3, 2), new Relu(),
+        new Conv("enc3", 2 * c, 4 * c, 3, 2), new Relu(),
+        Network.residual("res1", 4 * c),
+        Network.residual("res2", 4 * c),
+        new Upsample(2), new Conv("dec1", 4 * c, 2 * c, 3, 1), new Relu(),
+        new Upsample(2), new Conv("dec2", 2 * c, c, 3, 1), new Relu(),
+        new Conv("out", c, out, 3, 1)));
+    return new Network("stem", layers);
   }
 
   private int inputChannels() {

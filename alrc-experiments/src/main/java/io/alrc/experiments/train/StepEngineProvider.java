@@ -1,8 +1,8 @@
 package io.alrc.experiments.train;
 
 /**
- * Creates the {@link StepEngine} of one engine kind ({@code djl}, {@code javacpp}). Engines other
- * than DJL live in their own modules and are found with {@link java.util.ServiceLoader}: a module
+ * Creates the {@link StepEngine} of one engine kind ({@code djl}, {@code javacpp}). Each engine
+ * lives in a module of its own and is found with {@link java.util.ServiceLoader}: the module
  * lists its provider in {@code META-INF/services/io.alrc.experiments.train.StepEngineProvider}.
  */
 public interface StepEngineProvider {

@@ -6,6 +6,8 @@ import java.util.ServiceLoader;
 
 /**
  * Creates the training engine a run's configuration names ({@link TrainConfig#engineName()}).
+ * Engines are plug-ins: each engine module provides a {@link StepEngineProvider}, found with {@link
+ * ServiceLoader}.
  *
  * <p>Each engine brings its own copy of libtorch (DJL's and JavaCPP's builds), and two copies in
  * one process would share global symbols: a JVM therefore uses one engine kind for its whole life.
@@ -13,11 +15,14 @@ import java.util.ServiceLoader;
  * are separate processes (as sweeps already run them).
  */
 public final class StepEngines {
-  /** DJL with its PyTorch engine (the library's integration). */
+  /** DJL with its PyTorch engine (module alrc-engine-djl, on the library's integration). */
   public static final String DJL = "djl";
 
-  /** libtorch through the JavaCPP presets, channels-last (module alrc-javacpp). */
+  /** libtorch through the JavaCPP presets, channels-last (module alrc-engine-javacpp). */
   public static final String JAVACPP = "javacpp";
+
+  /** The engine of new runs: {@value #JAVACPP}, the fastest (docs/performance.md). */
+  public static final String DEFAULT = JAVACPP;
 
   /** The engine names {@code --engine} accepts. */
   public static final List<String> NAMES = List.of(JAVACPP, DJL);
@@ -39,11 +44,11 @@ public final class StepEngines {
           "this process already uses the " + loaded + " engine; a " + name + " run needs its own"
               + " process (two libtorch builds cannot share one)");
     }
-    StepEngineProvider provider = name.equals(DJL) ? null : provider(name);
+    StepEngineProvider provider = provider(name);
     // recorded before construction: a constructor that fails after loading its libtorch still
     // leaves that libtorch in the process
     loaded = name;
-    return provider == null ? new DjlStepEngine(config, task) : provider.create(config, task);
+    return provider.create(config, task);
   }
 
   /** The engine kind this JVM has created, or null before the first. */
@@ -61,6 +66,6 @@ public final class StepEngines {
     }
     throw new IllegalArgumentException(
         "engine '" + name + "' is not on the class path (found: " + (found.isEmpty() ? "none" : String.join(", ", found))
-            + "); the " + JAVACPP + " engine is the module alrc-javacpp");
+            + "); engines are the modules alrc-engine-" + JAVACPP + " and alrc-engine-" + DJL);
   }
 }

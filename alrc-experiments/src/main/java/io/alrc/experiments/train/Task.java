@@ -1,6 +1,6 @@
 package io.alrc.experiments.train;
 
-import ai.djl.nn.Block;
+import io.alrc.experiments.nn.Network;
 
 /**
  * One of the paper's tasks: its network, its training batches and its evaluation set. Batches are
@@ -11,8 +11,8 @@ public interface Task extends AutoCloseable {
   /** The task's name as in {@code --task}. */
   String name();
 
-  /** The network for {@code config} (widths, channels), with its initialisers set. */
-  Block network(TrainConfig config);
+  /** The network for {@code config} (widths, channels), which the engine realises. */
+  Network network(TrainConfig config);
 
   /** The training batch of {@code step} (1-based), deterministic from the seed and the step. */
   Batch trainBatch(long step);

@@ -1,17 +1,40 @@
 package io.alrc.experiments.train;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Everything that defines a training run, written to the run's {@code config.json} so the run can
  * be repeated or resumed. Every random choice flows from {@link #seed()}.
  *
- * <p>Fields that do not apply to a run (e.g. {@code n} without ALRC) are null and left out of the
- * JSON. {@link #validate()} checks the whole configuration and names the first bad option.
+ * <p>In {@code config.json} the stabilizer is its name under {@code stabilizer} followed by its
+ * parameters under their own keys ({@link Stabilizer.Param#key()}), e.g. {@code "stabilizer":
+ * "zclip", "z_alpha": 0.97, ...}; fields that do not apply to a run (null) are left out. Reading
+ * rejects unknown keys and a stabilizer parameter that the stabilizer does not have. {@link
+ * #validate()} checks the whole configuration and names the first bad option. Build new
+ * configurations with {@link #builder()}.
  *
  * @param task {@code cifar10-sr}, {@code stem-completion} or {@code stem-sr}
  * @param data the data directory, or null for the task's default location
@@ -19,17 +42,7 @@ import java.util.Locale;
  * @param loss {@code squared}, {@code quartic} or {@code huber} (Huberized squared error)
  * @param safeguard whether per-example losses {@code >= 50} are replaced by their square root (the
  *     paper's CIFAR-10 safeguard)
- * @param stabilizer {@code none}, {@code alrc}, {@code global-norm}, {@code autoclip}, {@code
- *     zclip} or {@code agc}
- * @param n ALRC's threshold in standard deviations
- * @param profile ALRC's profile, {@code reference} or {@code cifar2019}
- * @param maxNorm global-norm clipping's bound
- * @param percentile AutoClip's percentile
- * @param window AutoClip's history window
- * @param zAlpha ZClip's EMA factor
- * @param zThreshold ZClip's z-score threshold
- * @param zWarmup ZClip's warm-up steps
- * @param agcLambda AGC's clipping factor
+ * @param stabilizer the stabilizer and its parameters
  * @param optimizer {@code adam} or {@code sgd}
  * @param lr the initial learning rate
  * @param lrDecaySteps steps between x0.1 learning-rate decays (staircase); 0 for none
@@ -47,31 +60,18 @@ import java.util.Locale;
  * @param spikeSteps steps at which one example is corrupted, in addition
  * @param version the software version that wrote the run
  * @param srFactor the downsampling factor of {@code stem-sr} (2 or 4)
- * @param alrcBeta ALRC: both decays, overriding the profile's
- * @param alrcMu1 ALRC: {@code mu1(0)}, overriding the profile's
- * @param alrcMu2 ALRC: {@code mu2(0)}, overriding the profile's
- * @param alrcWarmup ALRC extension: initial moments from the first K example losses
  * @param engine the training engine, {@code javacpp} or {@code djl} (see {@link StepEngines});
  *     null in runs written before engines could be chosen, which trained on DJL
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonIgnoreProperties(ignoreUnknown = false)
+@JsonSerialize(using = TrainConfig.Json.Writer.class)
+@JsonDeserialize(using = TrainConfig.Json.Reader.class)
 public record TrainConfig(
     @JsonProperty("task") String task,
     @JsonProperty("data") String data,
     @JsonProperty("eval_data") String evalData,
     @JsonProperty("loss") String loss,
     @JsonProperty("safeguard") boolean safeguard,
-    @JsonProperty("stabilizer") String stabilizer,
-    @JsonProperty("n") Double n,
-    @JsonProperty("profile") String profile,
-    @JsonProperty("max_norm") Double maxNorm,
-    @JsonProperty("percentile") Double percentile,
-    @JsonProperty("window") Integer window,
-    @JsonProperty("z_alpha") Double zAlpha,
-    @JsonProperty("z_threshold") Double zThreshold,
-    @JsonProperty("z_warmup") Integer zWarmup,
-    @JsonProperty("agc_lambda") Double agcLambda,
+    @JsonProperty("stabilizer") Stabilizer stabilizer,
     @JsonProperty("optimizer") String optimizer,
     @JsonProperty("lr") double lr,
     @JsonProperty("lr_decay_steps") long lrDecaySteps,
@@ -88,10 +88,6 @@ public record TrainConfig(
     @JsonProperty("spike_steps") List<Long> spikeSteps,
     @JsonProperty("version") String version,
     @JsonProperty("sr_factor") Integer srFactor,
-    @JsonProperty("alrc_beta") Double alrcBeta,
-    @JsonProperty("alrc_mu1") Double alrcMu1,
-    @JsonProperty("alrc_mu2") Double alrcMu2,
-    @JsonProperty("alrc_warmup") Integer alrcWarmup,
     @JsonProperty("engine") String engine) {
 
   /** The tasks. */
@@ -100,15 +96,16 @@ public record TrainConfig(
   /** The per-example losses. */
   public static final List<String> LOSSES = List.of("squared", "quartic", "huber");
 
-  /** The stabilizers. */
-  public static final List<String> STABILIZERS =
-      List.of("none", "alrc", "global-norm", "autoclip", "zclip", "agc");
-
   /** The optimizers. */
   public static final List<String> OPTIMIZERS = List.of("adam", "sgd");
 
   /** The paper's CIFAR-10 learning rate, 0.1 / 128. */
   public static final double PAPER_LR = 0.1 / 128;
+
+  /** Copies the spike steps. */
+  public TrainConfig {
+    spikeSteps = spikeSteps == null ? null : List.copyOf(spikeSteps);
+  }
 
   /**
    * The paper's staircase: x0.1 every {@code int(10000 / batch * 350)} steps (within 100,000 steps
@@ -126,7 +123,9 @@ public record TrainConfig(
   public TrainConfig validate() {
     oneOf("task", task, TASKS);
     oneOf("loss", loss, LOSSES);
-    oneOf("stabilizer", stabilizer, STABILIZERS);
+    if (stabilizer == null) {
+      throw new IllegalArgumentException("stabilizer must be given: one of " + String.join(", ", Stabilizer.names()));
+    }
     oneOf("optimizer", optimizer, OPTIMIZERS);
     if (engine != null) {
       oneOf("engine", engine, StepEngines.NAMES);
@@ -152,12 +151,6 @@ public record TrainConfig(
       throw new IllegalArgumentException(
           "spike_probability (" + spikeProbability + ") must be in [0, 1]");
     }
-    if (stabilizer.equals("alrc")) {
-      if (n == null || profile == null) {
-        throw new IllegalArgumentException("stabilizer alrc needs n and profile");
-      }
-      alrcConfig(); // validates n, beta, mu1, mu2 and warm-up, naming the bad one
-    }
     if (task.equals("stem-sr") && (srFactor == null || (srFactor != 2 && srFactor != 4))) {
       throw new IllegalArgumentException("sr_factor (" + srFactor + ") must be 2 or 4 for stem-sr");
     }
@@ -168,45 +161,31 @@ public record TrainConfig(
     return this;
   }
 
+  /** Whether the stabilizer is ALRC. */
+  public boolean alrc() {
+    return stabilizer instanceof Stabilizer.Alrc;
+  }
+
   /**
-   * The ALRC configuration of this run: the profile's defaults with {@code n} and any of {@code
-   * alrc_beta}, {@code alrc_mu1}, {@code alrc_mu2}, {@code alrc_warmup} that are set.
+   * The ALRC configuration of this run.
    *
-   * @throws IllegalArgumentException naming the first invalid ALRC parameter
+   * @throws IllegalStateException if the stabilizer is not ALRC
    */
   public io.alrc.AlrcConfig alrcConfig() {
-    io.alrc.AlrcConfig.Builder b = io.alrc.AlrcConfig.Profile.parse(profile).builder().n(n);
-    if (alrcBeta != null) {
-      b.beta(alrcBeta);
+    if (stabilizer instanceof Stabilizer.Alrc a) {
+      return a.config();
     }
-    if (alrcMu1 != null) {
-      b.initialMu1(alrcMu1);
-    }
-    if (alrcMu2 != null) {
-      b.initialMu2(alrcMu2);
-    }
-    if (alrcWarmup != null) {
-      b.warmupLosses(alrcWarmup);
-    }
-    return b.build();
+    throw new IllegalStateException("the stabilizer of this run is " + stabilizer.name() + ", not alrc");
   }
 
   /** This configuration with another {@code version} (e.g. null, to compare configurations). */
   public TrainConfig withVersion(String otherVersion) {
-    return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, n, profile, maxNorm,
-        percentile, window, zAlpha, zThreshold, zWarmup, agcLambda, optimizer, lr, lrDecaySteps,
-        batch, steps, width, imageSize, seed, evalEvery, evalExamples, checkpointEvery, threads,
-        spikeProbability, spikeSteps, otherVersion, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup,
-        engine);
+    return toBuilder().version(otherVersion).build();
   }
 
   /** This configuration with another {@code engine} (null: DJL, as runs written before engines). */
   public TrainConfig withEngine(String otherEngine) {
-    return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, n, profile, maxNorm,
-        percentile, window, zAlpha, zThreshold, zWarmup, agcLambda, optimizer, lr, lrDecaySteps,
-        batch, steps, width, imageSize, seed, evalEvery, evalExamples, checkpointEvery, threads,
-        spikeProbability, spikeSteps, version, srFactor, alrcBeta, alrcMu1, alrcMu2, alrcWarmup,
-        otherEngine);
+    return toBuilder().engine(otherEngine).build();
   }
 
   /** The engine that trains this run: {@link #engine()}, or {@code djl} when it is null. */
@@ -233,5 +212,365 @@ public record TrainConfig(
     if (value < 1) {
       throw new IllegalArgumentException(name + " (" + value + ") must be >= 1");
     }
+  }
+
+  /**
+   * A builder with the command line's defaults: {@code cifar10-sr}, squared error with the
+   * safeguard, no stabilizer, Adam at the paper's rate without decay, batch 16, 1,000 steps, the
+   * paper's widths, seed 0, evaluation and checkpoint every 500 steps on 1,000 examples, 1 thread,
+   * no spike injection, the default engine.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this configuration's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.task = task;
+    b.data = data;
+    b.evalData = evalData;
+    b.loss = loss;
+    b.safeguard = safeguard;
+    b.stabilizer = stabilizer;
+    b.optimizer = optimizer;
+    b.lr = lr;
+    b.lrDecaySteps = lrDecaySteps;
+    b.batch = batch;
+    b.steps = steps;
+    b.width = width;
+    b.imageSize = imageSize;
+    b.seed = seed;
+    b.evalEvery = evalEvery;
+    b.evalExamples = evalExamples;
+    b.checkpointEvery = checkpointEvery;
+    b.threads = threads;
+    b.spikeProbability = spikeProbability;
+    b.spikeSteps = spikeSteps;
+    b.version = version;
+    b.srFactor = srFactor;
+    b.engine = engine;
+    return b;
+  }
+
+  /** Builds a {@link TrainConfig}; {@link #build()} does not validate (see {@link #validate()}). */
+  public static final class Builder {
+    private String task = "cifar10-sr";
+    private String data;
+    private String evalData;
+    private String loss = "squared";
+    private boolean safeguard = true;
+    private Stabilizer stabilizer = new Stabilizer.None();
+    private String optimizer = "adam";
+    private double lr = PAPER_LR;
+    private long lrDecaySteps;
+    private int batch = 16;
+    private long steps = 1000;
+    private double width = 1;
+    private int imageSize = 96;
+    private long seed;
+    private long evalEvery = 500;
+    private int evalExamples = 1000;
+    private long checkpointEvery = 500;
+    private int threads = 1;
+    private double spikeProbability;
+    private List<Long> spikeSteps;
+    private String version;
+    private Integer srFactor;
+    private String engine = StepEngines.DEFAULT;
+
+    private Builder() {}
+
+    /** @see TrainConfig#task() */
+    public Builder task(String v) {
+      task = v;
+      return this;
+    }
+
+    /** @see TrainConfig#data() */
+    public Builder data(String v) {
+      data = v;
+      return this;
+    }
+
+    /** @see TrainConfig#evalData() */
+    public Builder evalData(String v) {
+      evalData = v;
+      return this;
+    }
+
+    /** @see TrainConfig#loss() */
+    public Builder loss(String v) {
+      loss = v;
+      return this;
+    }
+
+    /** @see TrainConfig#safeguard() */
+    public Builder safeguard(boolean v) {
+      safeguard = v;
+      return this;
+    }
+
+    /** @see TrainConfig#stabilizer() */
+    public Builder stabilizer(Stabilizer v) {
+      stabilizer = v;
+      return this;
+    }
+
+    /** @see TrainConfig#optimizer() */
+    public Builder optimizer(String v) {
+      optimizer = v;
+      return this;
+    }
+
+    /** @see TrainConfig#lr() */
+    public Builder lr(double v) {
+      lr = v;
+      return this;
+    }
+
+    /** @see TrainConfig#lrDecaySteps() */
+    public Builder lrDecaySteps(long v) {
+      lrDecaySteps = v;
+      return this;
+    }
+
+    /** @see TrainConfig#batch() */
+    public Builder batch(int v) {
+      batch = v;
+      return this;
+    }
+
+    /** @see TrainConfig#steps() */
+    public Builder steps(long v) {
+      steps = v;
+      return this;
+    }
+
+    /** @see TrainConfig#width() */
+    public Builder width(double v) {
+      width = v;
+      return this;
+    }
+
+    /** @see TrainConfig#imageSize() */
+    public Builder imageSize(int v) {
+      imageSize = v;
+      return this;
+    }
+
+    /** @see TrainConfig#seed() */
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    /** @see TrainConfig#evalEvery() */
+    public Builder evalEvery(long v) {
+      evalEvery = v;
+      return this;
+    }
+
+    /** @see TrainConfig#evalExamples() */
+    public Builder evalExamples(int v) {
+      evalExamples = v;
+      return this;
+    }
+
+    /** @see TrainConfig#checkpointEvery() */
+    public Builder checkpointEvery(long v) {
+      checkpointEvery = v;
+      return this;
+    }
+
+    /** @see TrainConfig#threads() */
+    public Builder threads(int v) {
+      threads = v;
+      return this;
+    }
+
+    /** @see TrainConfig#spikeProbability() */
+    public Builder spikeProbability(double v) {
+      spikeProbability = v;
+      return this;
+    }
+
+    /** @see TrainConfig#spikeSteps() */
+    public Builder spikeSteps(List<Long> v) {
+      spikeSteps = v;
+      return this;
+    }
+
+    /** @see TrainConfig#version() */
+    public Builder version(String v) {
+      version = v;
+      return this;
+    }
+
+    /** @see TrainConfig#srFactor() */
+    public Builder srFactor(Integer v) {
+      srFactor = v;
+      return this;
+    }
+
+    /** @see TrainConfig#engine() */
+    public Builder engine(String v) {
+      engine = v;
+      return this;
+    }
+
+    /** The configuration (not validated). */
+    public TrainConfig build() {
+      return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, optimizer, lr,
+          lrDecaySteps, batch, steps, width, imageSize, seed, evalEvery, evalExamples,
+          checkpointEvery, threads, spikeProbability, spikeSteps, version, srFactor, engine);
+    }
+  }
+
+  /**
+   * {@code config.json}: the record's components under their {@link JsonProperty} names, in order,
+   * nulls left out, with the stabilizer as its name followed by its parameters.
+   */
+  static final class Json {
+    private static final RecordComponent[] COMPONENTS = TrainConfig.class.getRecordComponents();
+    private static final String STABILIZER = "stabilizer";
+
+    private Json() {}
+
+    private static String key(RecordComponent c) {
+      return c.getAccessor().getAnnotation(JsonProperty.class).value();
+    }
+
+    /** Writes a configuration. */
+    static final class Writer extends JsonSerializer<TrainConfig> {
+      @Override
+      public void serialize(TrainConfig config, JsonGenerator gen, SerializerProvider provider)
+          throws IOException {
+        gen.writeStartObject();
+        for (RecordComponent c : COMPONENTS) {
+          Object value;
+          try {
+            value = c.getAccessor().invoke(config);
+          } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+          }
+          if (value == null) {
+            continue;
+          }
+          if (value instanceof Stabilizer s) {
+            gen.writeStringField(STABILIZER, s.name());
+            for (Map.Entry<String, Object> e : s.values().entrySet()) {
+              provider.defaultSerializeField(e.getKey(), e.getValue(), gen);
+            }
+          } else {
+            provider.defaultSerializeField(key(c), value, gen);
+          }
+        }
+        gen.writeEndObject();
+      }
+    }
+
+    /** Reads a configuration, rejecting unknown keys and misplaced stabilizer parameters. */
+    static final class Reader extends JsonDeserializer<TrainConfig> {
+      @Override
+      public TrainConfig deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+        JsonNode tree = p.getCodec().readTree(p);
+        if (!(tree instanceof ObjectNode node)) {
+          throw new IllegalArgumentException("a training configuration is a JSON object");
+        }
+        ObjectMapper mapper = (ObjectMapper) p.getCodec();
+        Set<String> stabilizerKeys = new TreeSet<>();
+        for (Stabilizer.Param param : Stabilizer.allParams()) {
+          stabilizerKeys.add(param.key());
+        }
+        Set<String> known = new TreeSet<>(stabilizerKeys);
+        for (RecordComponent c : COMPONENTS) {
+          known.add(key(c));
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+          String k = it.next();
+          if (!known.contains(k)) {
+            throw new IllegalArgumentException(
+                "unknown key '" + k + "' in the training configuration; known keys: " + String.join(", ", known));
+          }
+        }
+        Object[] args = new Object[COMPONENTS.length];
+        for (int i = 0; i < COMPONENTS.length; i++) {
+          RecordComponent c = COMPONENTS[i];
+          JsonNode v = node.get(key(c));
+          if (c.getType() == Stabilizer.class) {
+            args[i] = stabilizer(node, stabilizerKeys, mapper);
+          } else if (v == null || v.isNull()) {
+            args[i] = c.getType().isPrimitive() ? primitiveDefault(c.getType()) : null;
+          } else {
+            JavaType type = mapper.getTypeFactory().constructType(c.getGenericType());
+            try {
+              args[i] = mapper.treeToValue(v, type);
+            } catch (IOException | IllegalArgumentException e) {
+              throw new IllegalArgumentException(
+                  "'" + key(c) + "' in the training configuration: " + firstLine(e.getMessage()), e);
+            }
+          }
+        }
+        try {
+          Constructor<TrainConfig> constructor = TrainConfig.class.getDeclaredConstructor(
+              java.util.Arrays.stream(COMPONENTS).map(RecordComponent::getType).toArray(Class<?>[]::new));
+          return constructor.newInstance(args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      private static Stabilizer stabilizer(ObjectNode node, Set<String> stabilizerKeys, ObjectMapper mapper) {
+        JsonNode name = node.get(STABILIZER);
+        if (name == null || name.isNull()) {
+          throw new IllegalArgumentException(
+              "the training configuration has no 'stabilizer' (one of " + String.join(", ", Stabilizer.names()) + ")");
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String k : stabilizerKeys) {
+          JsonNode v = node.get(k);
+          if (v != null && !v.isNull()) {
+            values.put(k, v.isNumber() ? v.numberValue() : v.asText());
+          }
+        }
+        return Stabilizer.of(name.asText(), values);
+      }
+
+      private static Object primitiveDefault(Class<?> type) {
+        if (type == boolean.class) {
+          return false;
+        }
+        if (type == int.class) {
+          return 0;
+        }
+        if (type == long.class) {
+          return 0L;
+        }
+        return 0.0;
+      }
+
+      private static String firstLine(String message) {
+        if (message == null) {
+          return "invalid value";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+      }
+    }
+  }
+
+  /** The keys of {@code config.json} in the order they are written (stabilizer parameters aside). */
+  public static List<String> keys() {
+    List<String> keys = new ArrayList<>();
+    for (RecordComponent c : Json.COMPONENTS) {
+      keys.add(Json.key(c));
+    }
+    return keys;
   }
 }

@@ -174,7 +174,7 @@ public final class TrainingRun {
         metrics.row(
             step, r.loss(), r.unadjustedLoss(), r.threshold(), r.clipped(), lr, r.maxExampleLoss(),
             r.minScale(), r.gradNorm(), r.skipped(), r.injected());
-        double clipRate = config.stabilizer().equals("alrc") ? (double) r.clipped() / config.batch()
+        double clipRate = config.stabilizer().kind().perExample() ? (double) r.clipped() / config.batch()
             : (r.clipped() > 0 ? 1 : 0);
         recentLoss = Double.isNaN(recentLoss) || !Double.isFinite(r.unadjustedLoss())
             ? r.unadjustedLoss() : 0.98 * recentLoss + 0.02 * r.unadjustedLoss();
@@ -288,10 +288,10 @@ public final class TrainingRun {
     double clipSum = 0;
     long skippedSteps = 0;
     for (int i = 0; i < clipped.length; i++) {
-      clipSum += config.stabilizer().equals("alrc") ? clipped[i] : (clipped[i] > 0 ? 1 : 0);
+      clipSum += config.stabilizer().kind().perExample() ? clipped[i] : (clipped[i] > 0 ? 1 : 0);
       skippedSteps += skipped[i] > 0 ? 1 : 0;
     }
-    double units = config.stabilizer().equals("alrc") ? (double) m.rows() * config.batch() : m.rows();
+    double units = config.stabilizer().kind().perExample() ? (double) m.rows() * config.batch() : m.rows();
     double[] testErrors = e.column("test_error");
     return new Summary(
         Stats.tailMean(unadjusted, 0.1),

@@ -14,9 +14,20 @@ class StepEnginesTest {
   @TempDir Path tmp;
 
   private static TrainConfig config(String engine) {
-    return new TrainConfig("stem-completion", null, null, "squared", false, "none", null, null,
-        null, null, null, null, null, null, null, "adam", 1e-3, 0, 1, 10, 0.25, 16, 0, 5, 4, 5, 1,
-        0, null, "test", null, null, null, null, null, engine);
+    return TrainConfig.builder()
+        .task("stem-completion")
+        .safeguard(false)
+        .lr(1e-3)
+        .batch(1)
+        .steps(10)
+        .width(0.25)
+        .imageSize(16)
+        .evalEvery(5)
+        .evalExamples(4)
+        .checkpointEvery(5)
+        .version("test")
+        .engine(engine)
+        .build();
   }
 
   @Test

@@ -1,0 +1,708 @@
+package io.alrc.engine.javacpp;
+
+import io.alrc.AlrcClipper;
+import io.alrc.AlrcConfig;
+import io.alrc.AlrcState;
+import io.alrc.AlrcStep;
+import io.alrc.NonFiniteStepException;
+import io.alrc.experiments.nn.Network;
+import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.Stabilizer;
+import io.alrc.experiments.train.StepEngine;
+import io.alrc.experiments.train.StepResult;
+import io.alrc.experiments.train.Task;
+import io.alrc.experiments.train.TrainConfig;
+import io.alrc.optim.AdamKernel;
+import io.alrc.snapshot.AlrcSnapshot;
+import io.alrc.stabilizer.AdaptiveGradientClipper;
+import io.alrc.stabilizer.NormStabilizer;
+import io.alrc.stabilizer.NormStep;
+import io.alrc.stabilizer.StepCount;
+import io.alrc.telemetry.StepTelemetry;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The training engine on libtorch through the JavaCPP presets ({@code org.bytedeco:pytorch}), with
+ * activations and convolution kernels in channels-last memory: the fastest way found to train the
+ * paper's networks from Java on a CPU (docs/performance.md). It does the same work as {@code
+ * DjlStepEngine}:
+ *
+ * <pre>
+ * per-example loss  L_i = w * mean_j |e_ij|^p          (p = 2 squared/huber, 4 quartic; w from the task)
+ *                   huber: L_i &lt; 1 ? L_i : sqrt(L_i);  safeguard: L_i &lt; 50 ? L_i : sqrt(L_i)
+ * ALRC              scales s_i from the core AlrcClipper on the detached L_i; objective mean_i(s_i L_i)
+ * otherwise         objective mean_i(L_i); after backward the gradient stabilizer (global-norm,
+ *                   AutoClip, ZClip on the global norm; AGC unit-wise) scales the gradients
+ * skip              a non-finite example loss or gradient norm updates nothing; the K-th such step
+ *                   in a row throws NonFiniteStepException (K = ALRC's non-finite limit, else 10)
+ * optimizer         Adam with the core's AdamKernel (DJL's fused float32 kernel and bias correction)
+ *                   or SGD w -= lr * g, in Java over the parameters' own memory
+ * </pre>
+ *
+ * The autograd graph lives in libtorch; the per-step tensors are freed when the step's {@link
+ * PointerScope} closes. Gradients are copied into Java once per step (for the global norm, the
+ * stabilizers and the update) and then released, as {@code zero_grad(set_to_none=True)} does.
+ * Parameters are initialised from the run's seed in Java, so a run is reproducible from its
+ * configuration; with the same thread count, a resumed run continues bit-identically.
+ *
+ * <p>Two deliberate differences from the DJL engine's {@code StepGuard}: a step skipped for a
+ * non-finite loss under ALRC is counted in the ALRC state, as {@link AlrcClipper} defines it (the
+ * guard discards the pending step instead); and without ALRC a non-finite example loss skips the
+ * step before backward (the guard would apply a step whose non-finite loss still has finite
+ * gradients, e.g. through the safeguard's root).
+ *
+ * <p>One engine per process: JavaCPP's libtorch must not share a JVM with DJL's (see {@code
+ * StepEngines}). Not thread-safe.
+ */
+public final class JavacppStepEngine implements StepEngine {
+  private static final String CHECKPOINT_KIND = "alrc-javacpp-engine";
+  private static final int CHECKPOINT_VERSION = 1;
+  /** Elements per chunk of the optimizer pass: weights, gradient and moments stay in cache. */
+  private static final int CHUNK = 8192;
+  private static final float BETA1 = AdamKernel.DEFAULT_BETA1;
+  private static final float BETA2 = AdamKernel.DEFAULT_BETA2;
+  private static final float EPSILON = AdamKernel.DEFAULT_EPSILON;
+
+  private final TrainConfig config;
+  private final ConvNet net;
+  private final boolean adam;
+  private final double power;
+  private final double weight;
+  private final int inputChannels;
+  private final int targetChannels;
+  private final AlrcClipper alrc;
+  private AlrcState alrcState;
+  private final NormStage<?> normStage;
+  private final AdaptiveGradientClipper agc;
+  private StepCount agcState;
+  private final int nonFiniteLimit;
+  private long steps;
+  private long skippedSteps;
+  private int consecutiveSkipped;
+  private float[] weightScratch = new float[0];
+  private float[] gradScratch = new float[0];
+
+  /** The engine of {@code config}: network of {@code task}, channels-last. */
+  public JavacppStepEngine(TrainConfig config, Task task) {
+    this(config, task, !"false".equals(System.getProperty("alrc.javacpp.channelsLast")));
+  }
+
+  /**
+   * The engine of {@code config}, with activations and kernels channels-last or in the default
+   * (NCHW) layout; both train the same function, in a different summation order.
+   */
+  JavacppStepEngine(TrainConfig config, Task task, boolean channelsLast) {
+    this.config = config;
+    NativeThreads.set(config.threads());
+    Batch probe = task.trainBatch(1);
+    this.inputChannels = probe.inputChannels();
+    this.targetChannels = probe.targetChannels();
+    Network network = task.network(config);
+    if (network.inputChannels() != inputChannels || network.outputChannels() != targetChannels) {
+      throw new IllegalArgumentException(
+          "network " + network.name() + " maps " + network.inputChannels() + " to "
+              + network.outputChannels() + " channels, the task's batches have " + inputChannels
+              + " and " + targetChannels);
+    }
+    this.net = new ConvNet(network, config.seed(), channelsLast);
+    this.adam = config.optimizer().equals("adam");
+    if (adam) {
+      for (ConvNet.Param p : net.params()) {
+        p.mean = new float[p.size];
+        p.variance = new float[p.size];
+      }
+    }
+    this.power = config.loss().equals("quartic") ? 4 : 2;
+    this.weight = task.lossWeight();
+    Stages stages = config.stabilizer().accept(new Stabilizer.Visitor<Stages>() {
+      @Override
+      public Stages none(Stabilizer.None s) {
+        return new Stages(null, null, null);
+      }
+
+      @Override
+      public Stages alrc(Stabilizer.Alrc s) {
+        return new Stages(new AlrcClipper(s.config()), null, null);
+      }
+
+      @Override
+      public Stages globalNorm(Stabilizer.GlobalNorm s) {
+        return new Stages(null, new NormStage<>(s.core()), null);
+      }
+
+      @Override
+      public Stages autoClip(Stabilizer.AutoClip s) {
+        return new Stages(null, new NormStage<>(s.core()), null);
+      }
+
+      @Override
+      public Stages zClip(Stabilizer.ZClip s) {
+        return new Stages(null, new NormStage<>(s.core()), null);
+      }
+
+      @Override
+      public Stages agc(Stabilizer.Agc s) {
+        return new Stages(null, null, s.core());
+      }
+    });
+    AlrcClipper clipper = stages.alrc();
+    NormStage<?> stage = stages.norm();
+    AdaptiveGradientClipper unitClipper = stages.agc();
+    int limit = clipper != null ? clipper.config().nonFiniteLimit() : AlrcConfig.DEFAULT_NON_FINITE_LIMIT;
+    this.alrc = clipper;
+    this.alrcState = clipper != null ? clipper.init() : null;
+    this.normStage = stage;
+    this.agc = unitClipper;
+    this.agcState = unitClipper != null ? unitClipper.init() : null;
+    this.nonFiniteLimit = limit;
+  }
+
+  /** Where the run's stabilizer acts: at most one of the three is set. */
+  private record Stages(AlrcClipper alrc, NormStage<?> norm, AdaptiveGradientClipper agc) {}
+
+  /** A norm stabilizer of the core and its current state. */
+  private static final class NormStage<S> {
+    final NormStabilizer<S> core;
+    S state;
+    NormStep<S> pending;
+
+    NormStage(NormStabilizer<S> core) {
+      this.core = core;
+      this.state = core.init();
+    }
+
+    NormStep<S> decide(double norm) {
+      pending = core.update(norm, state);
+      return pending;
+    }
+
+    void commit() {
+      state = pending.state();
+      pending = null;
+    }
+
+    byte[] snapshot() {
+      return core.snapshot(state);
+    }
+
+    void restore(byte[] bytes) {
+      state = core.restore(bytes);
+    }
+
+    String kind() {
+      return core.kind();
+    }
+  }
+
+  @Override
+  public StepResult train(long step, Batch batch, double lr) {
+    int b = batch.batch();
+    float[] losses = new float[b];
+    StepTelemetry telemetry = null;
+    String reason = null;
+    double norm = Double.NaN;
+    double objective = Double.NaN;
+    AlrcStep alrcStep = null;
+    List<ConvNet.Param> params = net.params();
+    try (PointerScope scope = new PointerScope()) {
+      Tensor x = tensor(batch.input(), b, batch.inputChannels(), batch.height(), batch.width());
+      Tensor y = tensor(batch.target(), b, batch.targetChannels(), batch.height(), batch.width());
+      Tensor per = perExample(net.forward(x), y, true);
+      per.data_ptr_float().get(losses);
+      int nonFinite = firstNonFinite(losses);
+      Tensor loss = null;
+      if (alrc != null) {
+        alrcStep = alrc.update(losses, alrcState); // throws at the K-th non-finite step in a row
+        telemetry = alrcStep.telemetry();
+        if (alrcStep.skipped()) {
+          reason = "loss of example " + nonFinite + " is " + losses[nonFinite];
+        } else {
+          float[] scales = new float[b];
+          alrcStep.copyScalesTo(scales);
+          loss = per.mul(tensor(scales, b)).mean();
+          objective = alrcStep.objective();
+        }
+      } else if (nonFinite >= 0) {
+        reason = "loss of example " + nonFinite + " is " + losses[nonFinite];
+      } else {
+        loss = per.mean();
+        objective = mean(losses);
+      }
+      Tensor[] grads = new Tensor[params.size()];
+      double normScale = 1;
+      double[] unitScales = null;
+      if (loss != null) {
+        loss.backward();
+        norm = gradients(grads);
+        if (!Double.isFinite(norm)) {
+          reason = "gradient norm is " + norm;
+        } else if (normStage != null) {
+          NormStep<?> s = normStage.decide(norm);
+          telemetry = s.telemetry();
+          if (s.skipped()) {
+            reason = normStage.kind() + " found a non-finite gradient norm";
+          } else {
+            normScale = s.scale();
+          }
+        } else if (agc != null) {
+          AdaptiveGradientClipper.Step s = agcDecision(grads);
+          telemetry = s.telemetry();
+          if (s.telemetry().skipped()) {
+            reason = "agc found a non-finite gradient norm";
+          } else {
+            unitScales = s.scales();
+          }
+        }
+      }
+      steps++;
+      if (reason != null) {
+        skip(reason, alrcStep);
+      } else {
+        consecutiveSkipped = 0;
+        if (alrcStep != null) {
+          alrcState = alrcStep.state();
+        }
+        if (normStage != null) {
+          normStage.commit();
+        }
+        if (agc != null) {
+          agcState = agcState.next();
+        }
+        update(grads, (float) lr, (float) normScale, unitScales);
+      }
+    } finally {
+      releaseGradients();
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : losses) {
+      max = Math.max(max, l);
+    }
+    return new StepResult(
+        reason != null ? Double.NaN : objective,
+        mean(losses),
+        max,
+        telemetry != null ? telemetry.threshold() : Double.NaN,
+        telemetry != null && reason == null ? telemetry.clipped() : 0,
+        telemetry != null && reason == null ? telemetry.minScale() : 1,
+        norm,
+        reason != null,
+        batch.injected());
+  }
+
+  private void skip(String reason, AlrcStep alrcStep) {
+    skippedSteps++;
+    consecutiveSkipped++;
+    if (alrcStep != null && alrcStep.skipped()) {
+      alrcState = alrcStep.state(); // the clipper counts its own skipped steps
+    }
+    if (consecutiveSkipped >= nonFiniteLimit) {
+      throw NonFiniteStepException.diverged(steps, consecutiveSkipped, reason, nonFiniteLimit);
+    }
+  }
+
+  /** {@code w * mean|e|^p} per example, then (training only) Huber's and the safeguard's sqrt. */
+  private Tensor perExample(Tensor output, Tensor target, boolean training) {
+    Tensor err = output.sub(target);
+    Tensor powered = power == 4 ? err.mul(err).pow(new org.bytedeco.pytorch.Scalar(2L)) : err.mul(err);
+    Tensor per = powered.mean(1, 2, 3);
+    if (weight != 1) {
+      per = per.mul(new org.bytedeco.pytorch.Scalar(weight));
+    }
+    if (training) {
+      if (config.loss().equals("huber")) {
+        per = sqrtAbove(per, 1);
+      }
+      if (config.safeguard()) {
+        per = sqrtAbove(per, 50);
+      }
+    }
+    return per.contiguous();
+  }
+
+  /**
+   * {@code L < t ? L : sqrt(L)}, with the root taken of {@code max(L, t)} as the DJL loss does: the
+   * branch {@code where} does not pick still gets a zero gradient, and the root's derivative at a
+   * loss of 0 would make it 0/0 = NaN.
+   */
+  private static Tensor sqrtAbove(Tensor per, double threshold) {
+    org.bytedeco.pytorch.Scalar t = new org.bytedeco.pytorch.Scalar(threshold);
+    return torch.where(per.lt(t), per, per.clamp_min(t).sqrt());
+  }
+
+  /**
+   * Fills {@code grads} with each parameter's gradient in the parameter's memory layout (null
+   * where backward left none) and returns the global L2 norm, computed by libtorch.
+   */
+  private double gradients(Tensor[] grads) {
+    List<ConvNet.Param> params = net.params();
+    double sum = 0;
+    for (int i = 0; i < grads.length; i++) {
+      ConvNet.Param p = params.get(i);
+      Tensor g = p.tensor.grad();
+      if (!g.defined()) {
+        continue;
+      }
+      if (p.channelsLast && !g.is_contiguous(torch.MemoryFormat.ChannelsLast)) {
+        g = g.contiguous(torch.MemoryFormat.ChannelsLast);
+      } else if (!p.channelsLast && !g.is_contiguous()) {
+        g = g.contiguous();
+      }
+      grads[i] = g;
+      double n = g.norm().item_float();
+      sum += n * n;
+    }
+    return Math.sqrt(sum);
+  }
+
+  /** Drops the gradients (as {@code zero_grad(set_to_none=True)}): the next backward allocates. */
+  private void releaseGradients() {
+    for (ConvNet.Param p : net.params()) {
+      p.tensor.mutable_grad().reset();
+    }
+  }
+
+  /** AGC's decision from the unit norms of the gradients and the current weights. */
+  private AdaptiveGradientClipper.Step agcDecision(Tensor[] grads) {
+    List<ConvNet.Param> params = net.params();
+    int total = 0;
+    for (ConvNet.Param p : params) {
+      total += p.units();
+    }
+    double[] g = new double[total];
+    double[] w = new double[total];
+    int at = 0;
+    for (int k = 0; k < grads.length; k++) {
+      ConvNet.Param p = params.get(k);
+      int units = p.units();
+      int len = p.size / units;
+      float[] grad = new float[p.size];
+      if (grads[k] != null) {
+        grads[k].data_ptr_float().get(grad, 0, p.size);
+      }
+      float[] values = new float[p.size];
+      p.memory.get(0, values, 0, p.size);
+      for (int u = 0; u < units; u++) {
+        double gs = 0;
+        double ws = 0;
+        for (int i = u * len; i < (u + 1) * len; i++) {
+          gs += (double) grad[i] * grad[i];
+          ws += (double) values[i] * values[i];
+        }
+        g[at] = Math.sqrt(gs);
+        w[at] = Math.sqrt(ws);
+        at++;
+      }
+    }
+    return agc.update(g, w, agcState);
+  }
+
+  /**
+   * The optimizer step over every parameter, chunk by chunk: gradient and weight chunks are read
+   * from native memory, the stabilizer's scale applied, then Adam's fused kernel (or SGD) runs and
+   * the weights are written back.
+   */
+  private void update(Tensor[] grads, float lr, float normScale, double[] unitScales) {
+    List<ConvNet.Param> params = net.params();
+    int unit = 0;
+    for (int k = 0; k < grads.length; k++) {
+      ConvNet.Param p = params.get(k);
+      if (weightScratch.length < p.size) {
+        weightScratch = new float[p.size];
+        gradScratch = new float[p.size];
+      }
+      float[] w = weightScratch;
+      float[] g = gradScratch;
+      FloatBuffer gradMemory =
+          grads[k] != null ? grads[k].data_ptr_float().capacity(p.size).asBuffer() : null;
+      int units = p.units();
+      int unitLength = p.size / units;
+      float step;
+      if (adam) {
+        int t = ++p.updates;
+        step = AdamKernel.biasCorrectedRate(lr, BETA1, BETA2, t);
+      } else {
+        p.updates++;
+        step = lr;
+      }
+      for (int off = 0; off < p.size; off += CHUNK) {
+        int end = Math.min(off + CHUNK, p.size);
+        if (gradMemory != null) {
+          gradMemory.get(off, g, off, end - off);
+        } else {
+          Arrays.fill(g, off, end, 0f);
+        }
+        if (normScale != 1f) {
+          for (int i = off; i < end; i++) {
+            g[i] *= normScale;
+          }
+        }
+        if (unitScales != null) {
+          for (int i = off; i < end; i++) {
+            g[i] *= (float) unitScales[unit + i / unitLength];
+          }
+        }
+        p.memory.get(off, w, off, end - off);
+        if (adam) {
+          AdamKernel.update(w, g, p.mean, p.variance, off, end, BETA1, BETA2, step, EPSILON);
+        } else {
+          for (int i = off; i < end; i++) {
+            w[i] -= step * g[i];
+          }
+        }
+        p.memory.put(off, w, off, end - off);
+      }
+      unit += units;
+    }
+  }
+
+  @Override
+  public double[] evaluate(Batch batch) {
+    float[] values = new float[batch.batch()];
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      Tensor x = tensor(batch.input(), batch.batch(), batch.inputChannels(), batch.height(), batch.width());
+      Tensor y = tensor(batch.target(), batch.batch(), batch.targetChannels(), batch.height(), batch.width());
+      perExample(net.forward(x), y, false).data_ptr_float().get(values);
+    }
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
+  @Override
+  public float[] predict(Batch batch) {
+    float[] out = new float[batch.batch() * targetChannels * batch.height() * batch.width()];
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      Tensor x = tensor(batch.input(), batch.batch(), batch.inputChannels(), batch.height(), batch.width());
+      net.forward(x).contiguous().data_ptr_float().get(out);
+    }
+    return out;
+  }
+
+  /** A tensor of shape {@code (b, c, h, w)} holding {@code values} (NCHW), channels-last if the net is. */
+  private Tensor tensor(float[] values, long b, long c, long h, long w) {
+    Tensor t = torch.empty(b, c, h, w);
+    t.data_ptr_float().put(values);
+    return net.channelsLast() ? t.contiguous(torch.MemoryFormat.ChannelsLast) : t;
+  }
+
+  private static Tensor tensor(float[] values, long n) {
+    Tensor t = torch.empty(n);
+    t.data_ptr_float().put(values);
+    return t;
+  }
+
+  private static int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static double mean(float[] values) {
+    double s = 0;
+    for (float v : values) {
+      s += v;
+    }
+    return s / values.length;
+  }
+
+  @Override
+  public void save(DataOutputStream out) throws IOException {
+    List<ConvNet.Param> params = net.params();
+    out.writeUTF(CHECKPOINT_KIND);
+    out.writeInt(CHECKPOINT_VERSION);
+    out.writeInt(params.size());
+    for (ConvNet.Param p : params) {
+      out.writeUTF(p.name);
+      out.writeInt(p.shape.length);
+      for (long d : p.shape) {
+        out.writeLong(d);
+      }
+      writeFloats(out, p.read());
+    }
+    out.writeUTF(config.optimizer());
+    for (ConvNet.Param p : params) {
+      out.writeInt(p.updates);
+      if (adam) {
+        writeFloats(out, p.toCanonical(p.mean));
+        writeFloats(out, p.toCanonical(p.variance));
+      }
+    }
+    out.writeLong(steps);
+    out.writeLong(skippedSteps);
+    out.writeInt(consecutiveSkipped);
+    out.writeUTF(config.stabilizer().name());
+    byte[] state = stabilizerSnapshot();
+    out.writeInt(state.length);
+    out.write(state);
+  }
+
+  private byte[] stabilizerSnapshot() {
+    if (alrc != null) {
+      return new AlrcSnapshot(alrc.config(), alrcState).toBytes();
+    }
+    if (normStage != null) {
+      return normStage.snapshot();
+    }
+    if (agc != null) {
+      return agc.snapshot(agcState);
+    }
+    return new byte[0];
+  }
+
+  /**
+   * Restores what {@link #save} wrote for the same configuration. Everything is read and checked
+   * before anything changes: a checkpoint of another network, optimizer or stabilizer, or a
+   * truncated one, throws and leaves the engine as it was.
+   */
+  @Override
+  public void load(DataInputStream in) throws IOException {
+    String kind = in.readUTF();
+    if (!kind.equals(CHECKPOINT_KIND)) {
+      throw new IOException(
+          "not a checkpoint of the javacpp engine (found '" + kind + "'); it was written by"
+              + " another engine");
+    }
+    int version = in.readInt();
+    if (version != CHECKPOINT_VERSION) {
+      throw new IOException(
+          "unsupported javacpp checkpoint version " + version + ", expected " + CHECKPOINT_VERSION);
+    }
+    List<ConvNet.Param> params = net.params();
+    int n = in.readInt();
+    if (n != params.size()) {
+      throw new IOException("checkpoint holds " + n + " parameters, the network has " + params.size());
+    }
+    float[][] values = new float[n][];
+    for (int i = 0; i < n; i++) {
+      ConvNet.Param p = params.get(i);
+      String name = in.readUTF();
+      int rank = in.readInt();
+      long[] shape = new long[Math.max(0, Math.min(rank, 8))];
+      for (int d = 0; d < shape.length; d++) {
+        shape[d] = in.readLong();
+      }
+      if (!name.equals(p.name) || !Arrays.equals(shape, p.shape)) {
+        throw new IOException(
+            "checkpoint parameter " + name + " " + Arrays.toString(shape)
+                + " does not match the network's " + p.name + " " + Arrays.toString(p.shape));
+      }
+      values[i] = readFloats(in, p.size);
+    }
+    String optimizer = in.readUTF();
+    if (!optimizer.equals(config.optimizer())) {
+      throw new IOException(
+          "checkpoint was written with optimizer " + optimizer + ", this run uses " + config.optimizer());
+    }
+    int[] updates = new int[n];
+    float[][] means = new float[n][];
+    float[][] variances = new float[n][];
+    for (int i = 0; i < n; i++) {
+      updates[i] = in.readInt();
+      if (adam) {
+        means[i] = readFloats(in, params.get(i).size);
+        variances[i] = readFloats(in, params.get(i).size);
+      }
+    }
+    long savedSteps = in.readLong();
+    long savedSkipped = in.readLong();
+    int savedConsecutive = in.readInt();
+    String stabilizer = in.readUTF();
+    if (!stabilizer.equals(config.stabilizer().name())) {
+      throw new IOException(
+          "checkpoint was written with stabilizer " + stabilizer + ", this run uses "
+              + config.stabilizer().name());
+    }
+    int length = in.readInt();
+    byte[] state = in.readNBytes(Math.max(0, length));
+    if (length < 0 || state.length != length) {
+      throw new IOException("checkpoint is truncated (stabilizer state)");
+    }
+    AlrcState restoredAlrc = null;
+    StepCount restoredAgc = null;
+    try {
+      if (alrc != null) {
+        restoredAlrc = AlrcSnapshot.fromBytes(state).stateFor(alrc.config());
+      } else if (agc != null) {
+        restoredAgc = agc.restore(state);
+      } else if (normStage != null) {
+        normStage.core.restore(state); // check only; applied below
+      }
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IOException("checkpoint's stabilizer state does not fit this run: " + e.getMessage(), e);
+    }
+    // everything read and checked: apply
+    for (int i = 0; i < n; i++) {
+      ConvNet.Param p = params.get(i);
+      p.write(values[i]);
+      p.updates = updates[i];
+      if (adam) {
+        p.mean = p.fromCanonical(means[i]);
+        p.variance = p.fromCanonical(variances[i]);
+      }
+    }
+    steps = savedSteps;
+    skippedSteps = savedSkipped;
+    consecutiveSkipped = savedConsecutive;
+    if (alrc != null) {
+      alrcState = restoredAlrc;
+    } else if (agc != null) {
+      agcState = restoredAgc;
+    } else if (normStage != null) {
+      normStage.restore(state);
+    }
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    out.write(bytes.array());
+  }
+
+  private static float[] readFloats(DataInputStream in, int size) throws IOException {
+    byte[] bytes = in.readNBytes(size * Float.BYTES);
+    if (bytes.length != size * Float.BYTES) {
+      throw new IOException("checkpoint is truncated");
+    }
+    float[] values = new float[size];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
+  @Override
+  public long parameterCount() {
+    return net.parameterCount();
+  }
+
+  /** Whether activations and kernels are channels-last. */
+  boolean channelsLast() {
+    return net.channelsLast();
+  }
+
+  /** Tests: the parameters, in checkpoint order. */
+  ConvNet net() {
+    return net;
+  }
+
+  @Override
+  public void close() {
+    net.close();
+  }
+}

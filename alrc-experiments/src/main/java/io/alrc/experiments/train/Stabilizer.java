@@ -1,0 +1,564 @@
+package io.alrc.experiments.train;
+
+import io.alrc.AlrcConfig;
+import io.alrc.stabilizer.AdaptiveGradientClipper;
+import io.alrc.stabilizer.GlobalNormClipper;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The stabilizer of a training run, as one typed value: which method, with which parameters. It is
+ * the one place where a stabilizer's name, parameters, defaults and validation live; the command
+ * line ({@code alrc train}, {@code alrc bench}), sweep specs and {@code config.json} all parse it
+ * through {@link #of}, and the training engines realise it through a {@link Visitor}, so the
+ * compiler lists every engine that lacks a case for a new stabilizer.
+ *
+ * <p>Each kind's parameters are described by {@link Param}s: the key in {@code config.json} and
+ * sweep specs, the command-line option, the default, and a one-line description. Names are
+ * case-insensitive ({@code --stabilizer ZClip} is {@code zclip}). Values are checked by building
+ * the core object the engines build ({@code io.alrc.stabilizer}, {@link AlrcConfig}), so the rules
+ * are the core's; an error names the stabilizer, the core's rule and the option that sets it.
+ *
+ * <p>Adding a stabilizer means: its core class, a record here (with its {@link Kind} in {@link
+ * #kinds()} and a method in {@link Visitor}), and its case in each engine.
+ */
+public sealed interface Stabilizer {
+  /** This stabilizer's kind: its name and parameters. */
+  Kind kind();
+
+  /** The name, e.g. {@code global-norm}: {@code kind().name()}. */
+  default String name() {
+    return kind().name();
+  }
+
+  /**
+   * The parameter values by key, in the kind's order, as {@code config.json} holds them; optional
+   * parameters that are not set (null) are left out.
+   */
+  Map<String, Object> values();
+
+  /** Calls the visitor's method for this stabilizer. */
+  <R> R accept(Visitor<R> visitor);
+
+  /** One method per stabilizer: how engines realise each (a new stabilizer adds a method). */
+  interface Visitor<R> {
+    /** No stabilizer. */
+    R none(None s);
+
+    /** ALRC. */
+    R alrc(Alrc s);
+
+    /** Global-norm clipping. */
+    R globalNorm(GlobalNorm s);
+
+    /** AutoClip. */
+    R autoClip(AutoClip s);
+
+    /** ZClip. */
+    R zClip(ZClip s);
+
+    /** Unit-wise adaptive gradient clipping. */
+    R agc(Agc s);
+  }
+
+  /**
+   * One parameter of a stabilizer.
+   *
+   * @param key its key in {@code config.json} and sweep specs (snake_case)
+   * @param option its command-line option, e.g. {@code --max-norm}
+   * @param coreName the name the core's messages use for it (e.g. {@code maxNorm}), so an error
+   *     can name the option
+   * @param type {@code Double.class}, {@code Integer.class} or {@code String.class}
+   * @param defaultValue the value when not given; null: none (the core's profile decides)
+   * @param label the value's placeholder in help texts, e.g. {@code C}
+   * @param description what it is, for help texts
+   */
+  record Param(
+      String key,
+      String option,
+      String coreName,
+      Class<?> type,
+      Object defaultValue,
+      String label,
+      String description) {
+    /**
+     * {@code raw} (a number, a string, or null) as this parameter's type.
+     *
+     * @throws IllegalArgumentException naming the parameter if {@code raw} has the wrong type
+     */
+    Object convert(String stabilizer, Object raw) {
+      if (raw == null) {
+        return null;
+      }
+      try {
+        if (type == String.class) {
+          return raw.toString();
+        }
+        if (type == Double.class) {
+          return raw instanceof Number n ? n.doubleValue() : Double.parseDouble(raw.toString().strip());
+        }
+        if (type == Integer.class) {
+          if (raw instanceof Number n) {
+            double d = n.doubleValue();
+            if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+              throw new NumberFormatException();
+            }
+            return n.intValue();
+          }
+          return Integer.parseInt(raw.toString().strip());
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "stabilizer " + stabilizer + ": " + key + " (" + option + ") must be "
+                + (type == Integer.class ? "an integer" : "a number") + ", got '" + raw + "'", e);
+      }
+      throw new IllegalStateException("unsupported parameter type " + type);
+    }
+  }
+
+  /**
+   * A kind of stabilizer: its name, its parameters and how its value is built from them.
+   *
+   * @param name the name as {@code --stabilizer}, {@code config.json} and reports spell it
+   * @param summary one line for help texts
+   * @param params its parameters, in the order {@code config.json} lists them
+   * @param perExample whether it acts on per-example losses (its clip counts are examples) rather
+   *     than on a step's gradients (its clip counts are steps)
+   * @param labelKey the parameter that report columns show beside the name (ALRC: {@code n}), or
+   *     null
+   * @param factory builds the value from converted parameter values (defaults filled in)
+   */
+  record Kind(
+      String name,
+      String summary,
+      List<Param> params,
+      boolean perExample,
+      String labelKey,
+      Function<Map<String, Object>, Stabilizer> factory) {
+    /** Copies the parameters. */
+    public Kind {
+      params = List.copyOf(params);
+    }
+
+    /** The parameter with {@code key}, if this kind has it. */
+    public Optional<Param> param(String key) {
+      return params.stream().filter(p -> p.key().equals(key)).findFirst();
+    }
+
+    /**
+     * The stabilizer with these parameter values (keys as {@link Param#key()}; missing or null
+     * values take the defaults).
+     *
+     * @throws IllegalArgumentException if a key is not one of this kind's parameters, a value has
+     *     the wrong type, or the core rejects a value (the message names the option)
+     */
+    public Stabilizer create(Map<String, ?> values) {
+      for (String key : values.keySet()) {
+        if (param(key).isEmpty()) {
+          throw new IllegalArgumentException(
+              "stabilizer " + name + " has no parameter '" + key + "'"
+                  + (params.isEmpty() ? "" : ": its parameters are " + keys()));
+        }
+      }
+      Map<String, Object> converted = new LinkedHashMap<>();
+      for (Param p : params) {
+        Object v = p.convert(name, values.get(p.key()));
+        converted.put(p.key(), v != null ? v : p.defaultValue());
+      }
+      try {
+        return factory.apply(converted);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("stabilizer " + name + ": " + e.getMessage() + hint(e), e);
+      }
+    }
+
+    private String keys() {
+      return String.join(", ", params.stream().map(Param::key).toList());
+    }
+
+    /** Names the option behind the core's parameter name that starts the message, if any. */
+    private String hint(IllegalArgumentException e) {
+      String message = e.getMessage() == null ? "" : e.getMessage();
+      for (Param p : params) {
+        if (message.startsWith(p.coreName() + " ")) {
+          return " (set with " + p.option() + ", or " + p.key() + " in a sweep spec)";
+        }
+      }
+      return "";
+    }
+  }
+
+  /** Every kind, in the order help texts and reports list them. */
+  static List<Kind> kinds() {
+    return Registry.KINDS;
+  }
+
+  /**
+   * Holds the list of kinds. A class of its own: the interface is initialised while each record's
+   * {@code KIND} is being built (it has a default method), so a constant of the interface could not
+   * refer to them.
+   */
+  final class Registry {
+    private static final List<Kind> KINDS =
+        List.of(None.KIND, Alrc.KIND, GlobalNorm.KIND, AutoClip.KIND, ZClip.KIND, Agc.KIND);
+
+    private Registry() {}
+  }
+
+  /** The names of all kinds, e.g. for messages. */
+  static List<String> names() {
+    return kinds().stream().map(Kind::name).toList();
+  }
+
+  /**
+   * The kind named {@code name} (case-insensitive, surrounding blanks ignored).
+   *
+   * @throws IllegalArgumentException naming the allowed names
+   */
+  static Kind kind(String name) {
+    String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+    for (Kind k : kinds()) {
+      if (k.name().equals(wanted)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown stabilizer '" + name + "': expected one of " + String.join(", ", names()));
+  }
+
+  /**
+   * The stabilizer {@code name} with {@code values} (see {@link Kind#create}).
+   *
+   * @throws IllegalArgumentException for an unknown name or a bad value, with the same message
+   *     wherever the value came from
+   */
+  static Stabilizer of(String name, Map<String, ?> values) {
+    return kind(name).create(values);
+  }
+
+  /** Every parameter key of every kind (e.g. to tell stabilizer keys from other options). */
+  static List<Param> allParams() {
+    List<Param> all = new ArrayList<>();
+    for (Kind k : kinds()) {
+      all.addAll(k.params());
+    }
+    return all;
+  }
+
+  /** No stabilizer: the plain batch mean of the per-example losses. */
+  record None() implements Stabilizer {
+    /** The kind {@code none}. */
+    public static final Kind KIND =
+        new Kind("none", "no stabilizer", List.of(), false, null, v -> new None());
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      return Map.of();
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.none(this);
+    }
+  }
+
+  /**
+   * ALRC (Ede and Beanland 2020) on the per-example losses, in one of the core's profiles with
+   * optional overrides ({@link AlrcConfig}).
+   *
+   * @param n the threshold in running standard deviations
+   * @param profile the core profile ({@code reference} or {@code cifar2019})
+   * @param beta both moments' decay, overriding the profile's; null: the profile's
+   * @param mu1 {@code mu1(0)}, overriding the profile's; null: the profile's
+   * @param mu2 {@code mu2(0)}, overriding the profile's; null: the profile's
+   * @param warmup the extension that estimates the initial moments from the first K example
+   *     losses; null: off
+   */
+  record Alrc(double n, String profile, Double beta, Double mu1, Double mu2, Integer warmup)
+      implements Stabilizer {
+    private static final Param N = new Param("n", "--n", "n", Double.class, 3.0, "N",
+        "ALRC: threshold in running standard deviations.");
+    private static final Param PROFILE = new Param("profile", "--profile", "profile", String.class,
+        AlrcConfig.Profile.REFERENCE.id(), "PROFILE", "ALRC: reference or cifar2019.");
+    private static final Param BETA = new Param("alrc_beta", "--beta", "beta1", Double.class, null,
+        "B", "ALRC: decay of both moments, overriding the profile's.");
+    private static final Param MU1 = new Param("alrc_mu1", "--mu1", "initialMu1", Double.class, null,
+        "X", "ALRC: mu1(0), overriding the profile's.");
+    private static final Param MU2 = new Param("alrc_mu2", "--mu2", "initialMu2", Double.class, null,
+        "Y", "ALRC: mu2(0), overriding the profile's.");
+    private static final Param WARMUP = new Param("alrc_warmup", "--alrc-warmup", "warmupLosses",
+        Integer.class, null, "K",
+        "ALRC extension: estimate the initial moments from the first K example losses.");
+
+    /** The kind {@code alrc}. */
+    public static final Kind KIND = new Kind("alrc",
+        "adaptive learning rate clipping of the per-example losses",
+        List.of(N, PROFILE, BETA, MU1, MU2, WARMUP), true, N.key(),
+        v -> new Alrc((Double) v.get("n"), (String) v.get("profile"), (Double) v.get("alrc_beta"),
+            (Double) v.get("alrc_mu1"), (Double) v.get("alrc_mu2"), (Integer) v.get("alrc_warmup")));
+
+    /** Normalises the profile's name and checks every value by building the core configuration. */
+    public Alrc {
+      if (profile == null) {
+        throw new IllegalArgumentException("profile must be given (reference or cifar2019)");
+      }
+      profile = AlrcConfig.Profile.parse(profile).id();
+      config(n, profile, beta, mu1, mu2, warmup);
+    }
+
+    /** ALRC with {@code n} in {@code profile}, without overrides. */
+    public static Alrc of(double n, String profile) {
+      return new Alrc(n, profile, null, null, null, null);
+    }
+
+    /** The core configuration: the profile's defaults with {@code n} and the overrides set. */
+    public AlrcConfig config() {
+      return config(n, profile, beta, mu1, mu2, warmup);
+    }
+
+    private static AlrcConfig config(
+        double n, String profile, Double beta, Double mu1, Double mu2, Integer warmup) {
+      AlrcConfig.Builder b = AlrcConfig.Profile.parse(profile).builder().n(n);
+      if (beta != null) {
+        b.beta(beta);
+      }
+      if (mu1 != null) {
+        b.initialMu1(mu1);
+      }
+      if (mu2 != null) {
+        b.initialMu2(mu2);
+      }
+      if (warmup != null) {
+        b.warmupLosses(warmup);
+      }
+      return b.build();
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(N.key(), n);
+      m.put(PROFILE.key(), profile);
+      putIfSet(m, BETA, beta);
+      putIfSet(m, MU1, mu1);
+      putIfSet(m, MU2, mu2);
+      putIfSet(m, WARMUP, warmup);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.alrc(this);
+    }
+  }
+
+  /**
+   * Global-norm clipping ({@link GlobalNormClipper}, as PyTorch's {@code clip_grad_norm_}).
+   *
+   * @param maxNorm the bound on the global gradient norm
+   */
+  record GlobalNorm(double maxNorm) implements Stabilizer {
+    private static final Param MAX_NORM = new Param("max_norm", "--max-norm", "maxNorm",
+        Double.class, 1.0, "C", "global-norm: the bound c on the global gradient norm.");
+
+    /** The kind {@code global-norm}. */
+    public static final Kind KIND = new Kind(GlobalNormClipper.KIND,
+        "global-norm gradient clipping at a fixed bound", List.of(MAX_NORM), false, null,
+        v -> new GlobalNorm((Double) v.get("max_norm")));
+
+    /** Checks the bound with the core. */
+    public GlobalNorm {
+      core(maxNorm);
+    }
+
+    /** The core clipper. */
+    public GlobalNormClipper core() {
+      return core(maxNorm);
+    }
+
+    private static GlobalNormClipper core(double maxNorm) {
+      return new GlobalNormClipper(maxNorm);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      return Map.of(MAX_NORM.key(), maxNorm);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.globalNorm(this);
+    }
+  }
+
+  /**
+   * AutoClip ({@link io.alrc.stabilizer.AutoClip}): the global norm clipped at a percentile of its
+   * history.
+   *
+   * @param percentile the percentile p of past norms
+   * @param window the history's length in steps
+   */
+  record AutoClip(double percentile, int window) implements Stabilizer {
+    private static final Param PERCENTILE = new Param("percentile", "--percentile", "percentile",
+        Double.class, io.alrc.stabilizer.AutoClip.DEFAULT_PERCENTILE, "P",
+        "autoclip: the percentile p of past gradient norms.");
+    private static final Param WINDOW = new Param("window", "--window", "window", Integer.class,
+        io.alrc.stabilizer.AutoClip.DEFAULT_WINDOW, "STEPS", "autoclip: history window.");
+
+    /** The kind {@code autoclip}. */
+    public static final Kind KIND = new Kind(io.alrc.stabilizer.AutoClip.KIND,
+        "gradient clipping at a percentile of past norms", List.of(PERCENTILE, WINDOW), false, null,
+        v -> new AutoClip((Double) v.get("percentile"), (Integer) v.get("window")));
+
+    /** Checks the values with the core. */
+    public AutoClip {
+      new io.alrc.stabilizer.AutoClip(percentile, window);
+    }
+
+    /** The core stabilizer. */
+    public io.alrc.stabilizer.AutoClip core() {
+      return new io.alrc.stabilizer.AutoClip(percentile, window);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(PERCENTILE.key(), percentile);
+      m.put(WINDOW.key(), window);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.autoClip(this);
+    }
+  }
+
+  /**
+   * ZClip ({@link io.alrc.stabilizer.ZClip}): z-score clipping of the global norm against its EMA
+   * statistics.
+   *
+   * @param alpha the EMA factor
+   * @param threshold the z-score threshold
+   * @param warmup the warm-up steps
+   */
+  record ZClip(double alpha, double threshold, int warmup) implements Stabilizer {
+    private static final Param ALPHA = new Param("z_alpha", "--z-alpha", "alpha", Double.class,
+        io.alrc.stabilizer.ZClip.DEFAULT_ALPHA, "A", "zclip: EMA factor.");
+    private static final Param THRESHOLD = new Param("z_threshold", "--z-threshold", "zThreshold",
+        Double.class, io.alrc.stabilizer.ZClip.DEFAULT_Z_THRESHOLD, "Z", "zclip: z-score threshold.");
+    private static final Param WARMUP = new Param("z_warmup", "--z-warmup", "warmup", Integer.class,
+        io.alrc.stabilizer.ZClip.DEFAULT_WARMUP, "STEPS", "zclip: warm-up steps.");
+
+    /** The kind {@code zclip}. */
+    public static final Kind KIND = new Kind(io.alrc.stabilizer.ZClip.KIND,
+        "z-score clipping of the global gradient norm", List.of(ALPHA, THRESHOLD, WARMUP), false, null,
+        v -> new ZClip((Double) v.get("z_alpha"), (Double) v.get("z_threshold"),
+            (Integer) v.get("z_warmup")));
+
+    /** Checks the values with the core. */
+    public ZClip {
+      new io.alrc.stabilizer.ZClip(alpha, threshold, warmup);
+    }
+
+    /** The core stabilizer. */
+    public io.alrc.stabilizer.ZClip core() {
+      return new io.alrc.stabilizer.ZClip(alpha, threshold, warmup);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(ALPHA.key(), alpha);
+      m.put(THRESHOLD.key(), threshold);
+      m.put(WARMUP.key(), warmup);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.zClip(this);
+    }
+  }
+
+  /**
+   * Unit-wise adaptive gradient clipping ({@link AdaptiveGradientClipper}), with the core's weight
+   * floor {@value AdaptiveGradientClipper#DEFAULT_EPS}.
+   *
+   * @param lambda the largest ratio of a unit's gradient norm to its weight norm
+   */
+  record Agc(double lambda) implements Stabilizer {
+    private static final Param LAMBDA = new Param("agc_lambda", "--agc-lambda", "lambda",
+        Double.class, AdaptiveGradientClipper.DEFAULT_LAMBDA, "L", "agc: clipping factor lambda.");
+
+    /** The kind {@code agc}. */
+    public static final Kind KIND = new Kind(AdaptiveGradientClipper.KIND,
+        "unit-wise adaptive gradient clipping", List.of(LAMBDA), false, null,
+        v -> new Agc((Double) v.get("agc_lambda")));
+
+    /** Checks lambda with the core. */
+    public Agc {
+      core(lambda);
+    }
+
+    /** The core clipper. */
+    public AdaptiveGradientClipper core() {
+      return core(lambda);
+    }
+
+    private static AdaptiveGradientClipper core(double lambda) {
+      return new AdaptiveGradientClipper(lambda, AdaptiveGradientClipper.DEFAULT_EPS);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      return Map.of(LAMBDA.key(), lambda);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.agc(this);
+    }
+  }
+
+  private static void putIfSet(Map<String, Object> m, Param p, Object value) {
+    if (value != null) {
+      m.put(p.key(), value);
+    }
+  }
+}
