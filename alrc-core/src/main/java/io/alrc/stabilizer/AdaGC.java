@@ -341,6 +341,12 @@ public final class AdaGC {
         });
   }
 
+  @Override
+  public String toString() {
+    return "AdaGC[tensors=" + tensors + ", lambdaAbs=" + lambdaAbs + ", lambdaRel=" + lambdaRel
+        + ", beta=" + beta + ", warmup=" + warmup + "]";
+  }
+
   /**
    * AdaGC's state: the number of steps and, per tensor, {@code gamma_i} (NaN until the tensor has
    * had a non-zero gradient norm). Immutable; {@link #gamma()} returns a copy.

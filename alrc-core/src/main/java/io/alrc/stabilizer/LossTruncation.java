@@ -29,7 +29,8 @@ import java.util.Locale;
  * linear}): with the {@code R} values sorted, rank {@code r = q * (R - 1)}, {@code lo =
  * floor(r)}, {@code t = r - lo}, and {@code v[lo] + (v[lo+1] - v[lo]) * t} (for {@code t >= 0.5}
  * computed as {@code v[lo+1] - (v[lo+1] - v[lo]) * (1 - t)}, as NumPy does). A loss equal to the
- * cutoff is dropped, as {@code loss < percentile_val} drops it in the reference.
+ * cutoff is dropped, as {@code loss < percentile_val} drops it in the reference (so with {@code
+ * dropFraction} 0 the cutoff is the history's maximum, and a loss equal to it is still dropped).
  *
  * <p>The rule, the defaults ({@code dropFraction} {@value #DEFAULT_DROP_FRACTION}, {@code minCount}
  * {@value #DEFAULT_MIN_COUNT}, {@code recompute} {@value #DEFAULT_RECOMPUTE}) and the order of
@@ -296,6 +297,12 @@ public final class LossTruncation {
           }
           return new State(steps, count, since, cutoff, history);
         });
+  }
+
+  @Override
+  public String toString() {
+    return "LossTruncation[dropFraction=" + dropFraction + ", minCount=" + minCount
+        + ", recompute=" + recompute + "]";
   }
 
   /**

@@ -229,6 +229,11 @@ public final class SpikeSkipper {
         });
   }
 
+  @Override
+  public String toString() {
+    return "SpikeSkipper[interval=" + interval + ", factor=" + factor + "]";
+  }
+
   /**
    * The monitor's state: the window of the last {@code interval} finite values, oldest first, and
    * the counters. Immutable; {@link #window()} returns a copy.
