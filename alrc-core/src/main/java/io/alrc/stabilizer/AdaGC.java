@@ -42,6 +42,20 @@ import java.util.Locale;
  * clipping and uses an epsilon of 1e-8). Use it where a single global bound is wrong for some
  * layers, or where gradient norms decay during training so that a fixed bound stops acting.
  *
+ * <pre>{@code
+ * AdaGC adagc = new AdaGC(params.size());          // lambda_abs 1, lambda_rel 1.05, beta 0.98, 100
+ * AdaGC.State state = adagc.init();
+ * for (...) {
+ *   // backward; norms[i] = L2 norm of params.get(i)'s gradient
+ *   AdaGC.Step step = adagc.update(norms, state);
+ *   if (step.skipped()) {
+ *     continue;                                    // a non-finite norm: no optimizer step
+ *   }
+ *   // multiply params.get(i)'s gradient by step.scale(i), then the optimizer step
+ *   state = step.state();
+ * }
+ * }</pre>
+ *
  * <h2>Deliberate differences from the reference</h2>
  *
  * <ul>

@@ -45,6 +45,17 @@ import java.util.Locale;
  * learning rate does not grow with the number of examples dropped; a batch whose examples are all
  * dropped has objective 0 and no gradient.
  *
+ * <pre>{@code
+ * LossTruncation truncation = new LossTruncation();  // drop 0.4, minCount 10000, recompute 10000
+ * LossTruncation.State state = truncation.init();
+ * for (...) {
+ *   double[] losses = ...;                            // this step's per-example losses
+ *   LossTruncation.Step step = truncation.update(losses, state);
+ *   // objective = mean_i(step.scale(i) * loss_i), the scales as constants; skip if step.skipped()
+ *   state = step.state();
+ * }
+ * }</pre>
+ *
  * <h2>Deliberate differences from the reference</h2>
  *
  * <ul>

@@ -34,6 +34,20 @@ import java.util.Arrays;
  * not a gradient scale (a gradient scaled by 0 still moves Adam's moments and parameters), and the
  * state must advance on a skipped step, since the spike enters the window.
  *
+ * <pre>{@code
+ * SpikeSkipper skipper = new SpikeSkipper();       // interval 128, factor 6
+ * SpikeSkipper.State state = skipper.init();
+ * for (...) {
+ *   double loss = ...;                             // this step's (batch-mean) loss
+ *   SpikeSkipper.Decision d = skipper.update(loss, state);
+ *   state = d.state();                             // always, also when the step is skipped
+ *   if (!d.skip()) {
+ *     // backward, optimizer step
+ *   }
+ *   log(d.telemetry());
+ * }
+ * }</pre>
+ *
  * <p>Defaults: {@code interval} {@value #DEFAULT_INTERVAL}, {@code factor} {@value
  * #DEFAULT_FACTOR}, as OLMo-core and MaxText ({@code skip_step_interval}, {@code
  * skip_step_scaling_factor}); with them the first skip can happen at the 64th value, compared with
