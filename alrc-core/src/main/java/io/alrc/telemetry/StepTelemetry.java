@@ -20,6 +20,14 @@ package io.alrc.telemetry;
  *       <td>EMA mean</td><td>EMA standard deviation</td></tr>
  *   <tr><td>AGC</td><td>largest unit ratio {@code ||g|| / max(||w||, eps)}</td><td>{@code
  *       lambda}</td><td>NaN</td><td>NaN</td></tr>
+ *   <tr><td>AdaGC</td><td>warm-up: global gradient norm; then the largest tensor ratio {@code
+ *       ||g_i|| / gamma_i}</td><td>warm-up: {@code lambda_abs}; then {@code lambda_rel}</td>
+ *       <td>NaN</td><td>NaN</td></tr>
+ *   <tr><td>skip-step</td><td>the monitored loss or global gradient norm</td><td>{@code mean +
+ *       factor * std} of the window ({@code +Infinity} before it is active)</td><td>window
+ *       mean</td><td>window sample standard deviation</td></tr>
+ *   <tr><td>loss truncation</td><td>largest example loss</td><td>the quantile cutoff in force
+ *       ({@code +Infinity} before the first)</td><td>NaN</td><td>NaN</td></tr>
  * </table>
  *
  * @param step 1-based step number
@@ -28,8 +36,10 @@ package io.alrc.telemetry;
  *     during a warm-up)
  * @param mean the running mean the threshold derives from, or NaN
  * @param sigma the running standard deviation the threshold derives from, or NaN
- * @param clipped how many examples (ALRC), units (AGC) or norms (others) were scaled down
- * @param minScale the smallest scale applied (1 when nothing was clipped)
+ * @param clipped how many examples (ALRC), units (AGC), tensors (AdaGC), dropped examples (loss
+ *     truncation), skipped updates (skip-step: 0 or 1) or norms (others) were scaled down
+ * @param minScale the smallest scale applied (1 when nothing was clipped; 0 for a dropped example
+ *     or a skip-step skip)
  * @param skipped whether the step was skipped because its input was not finite
  */
 public record StepTelemetry(
