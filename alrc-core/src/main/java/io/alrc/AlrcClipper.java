@@ -139,42 +139,20 @@ public final class AlrcClipper {
       return skip(losses, state, step, nonFinite, sigma);
     }
 
+    if (config.autoStart()) {
+      return autoUpdate(losses, state, step, maxLoss);
+    }
     final boolean warming = config.warmupLosses() > 0 && state.warmupCount() < config.warmupLosses();
     final double lmax = warming ? Double.POSITIVE_INFINITY : state.mu1() + config.n() * sigma;
     final double lmin =
         warming || Double.isNaN(lowerN) ? Double.NEGATIVE_INFINITY : state.mu1() - lowerN * sigma;
     final double[] out = new double[b];
     final double[] scales = new double[b];
-    int clipped = 0;
-    double minScale = 1;
-    double sumOut = 0;
-    double sumOutSq = 0;
-    for (int i = 0; i < b; i++) {
-      double l = losses[i];
-      double o;
-      double s;
-      if (l < lmax || l == 0) {
-        if (l < lmin && l > 0) {
-          // extension: a positive loss under the lower threshold is raised to it
-          o = lmin;
-          s = lmin / l;
-        } else {
-          o = l;
-          s = 1;
-        }
-      } else {
-        o = lmax;
-        s = lmax / l;
-        clipped++;
-        if (s < minScale) {
-          minScale = s;
-        }
-      }
-      out[i] = o;
-      scales[i] = s;
-      sumOut += o;
-      sumOutSq += o * o;
-    }
+    final double[] sums = new double[2];
+    final int clipped = clip(losses, lmax, lmin, out, scales, sums);
+    final double minScale = minScale(scales, clipped);
+    final double sumOut = sums[0];
+    final double sumOutSq = sums[1];
     final double meanOut = sumOut / b;
     final double meanOutSq = sumOutSq / b;
 
@@ -204,7 +182,188 @@ public final class AlrcClipper {
               state.warmupSumSq());
     }
     return new AlrcStep(
-        step, next, lmax, lmin, state.mu1(), sigma, maxLoss, out, scales, clipped, minScale, false);
+        step, next, lmax, lmin, state.mu1(), sigma, maxLoss, out, scales, clipped, minScale, false,
+        warming);
+  }
+
+  /**
+   * Clips every loss at {@code lmax} (and raises a positive one below {@code lmin}), writing the
+   * outputs and scales and adding the sums of the outputs and of their squares to {@code sums}.
+   *
+   * @return how many losses were scaled down
+   */
+  private static int clip(
+      double[] losses, double lmax, double lmin, double[] out, double[] scales, double[] sums) {
+    int clipped = 0;
+    double sumOut = 0;
+    double sumOutSq = 0;
+    for (int i = 0; i < losses.length; i++) {
+      double l = losses[i];
+      double o;
+      double s;
+      if (l < lmax || l == 0) {
+        if (l < lmin && l > 0) {
+          // extension: a positive loss under the lower threshold is raised to it
+          o = lmin;
+          s = lmin / l;
+        } else {
+          o = l;
+          s = 1;
+        }
+      } else {
+        o = lmax;
+        s = lmax / l;
+        clipped++;
+      }
+      out[i] = o;
+      scales[i] = s;
+      sumOut += o;
+      sumOutSq += o * o;
+    }
+    sums[0] = sumOut;
+    sums[1] = sumOutSq;
+    return clipped;
+  }
+
+  private static double minScale(double[] scales, int clipped) {
+    double min = 1;
+    if (clipped > 0) {
+      for (double s : scales) {
+        if (s < min) {
+          min = s;
+        }
+      }
+    }
+    return min;
+  }
+
+  // ---- the auto start (AlrcConfig#warmup() > 0)
+
+  /**
+   * The relative standard deviation of the auto start, {@code sqrt(max(mu2 - mu1^2, 0) + eps *
+   * mu2)}.
+   */
+  private double autoSigma(double mu1, double mu2) {
+    return Math.sqrt(Math.max(mu2 - mu1 * mu1, 0) + config.eps() * mu2);
+  }
+
+  private AlrcStep autoUpdate(double[] losses, AlrcState state, long step, double maxLoss) {
+    final int b = losses.length;
+    final double sigmaBefore = autoSigma(state.mu1(), state.mu2());
+    final double[] out = new double[b];
+    final double[] scales = new double[b];
+    final double[] sums = new double[2];
+    if (state.warmupCount() < config.warmup()) {
+      double[] buffer = merged(state, losses);
+      double bound = warmupBound(buffer, buffer.length);
+      int clipped = clip(losses, bound, Double.NEGATIVE_INFINITY, out, scales, sums);
+      long count = state.warmupCount() + b;
+      // the moments of every warm-up loss clipped at the latest bound; zeros add nothing
+      double sum = 0;
+      double sumSq = 0;
+      for (double v : buffer) {
+        double o = v < bound ? v : bound;
+        sum += o;
+        sumSq += o * o;
+      }
+      boolean done = count >= config.warmup();
+      AlrcState next =
+          new AlrcState(
+              sum / count,
+              sumSq / count,
+              step,
+              state.skippedSteps(),
+              0,
+              count,
+              0,
+              0,
+              done ? new double[0] : buffer);
+      return new AlrcStep(
+          step, next, bound, Double.NEGATIVE_INFINITY, state.mu1(), sigmaBefore, maxLoss, out,
+          scales, clipped, minScale(scales, clipped), false, true);
+    }
+    double lmax = state.mu1() + config.n() * sigmaBefore;
+    if (!(lmax > 0)) {
+      lmax = Double.POSITIVE_INFINITY; // only zero losses so far: no scale to clip against
+    }
+    double lmin =
+        Double.isNaN(lowerN) ? Double.NEGATIVE_INFINITY : state.mu1() - lowerN * sigmaBefore;
+    int clipped = clip(losses, lmax, lmin, out, scales, sums);
+    long t = state.steps() - state.skippedSteps() + 1; // this step's number among finite steps
+    double w1 = biasCorrectedWeight(config.beta1(), t);
+    double w2 = biasCorrectedWeight(config.beta2(), t);
+    AlrcState next =
+        new AlrcState(
+            state.mu1() + w1 * (sums[0] / b - state.mu1()),
+            state.mu2() + w2 * (sums[1] / b - state.mu2()),
+            step,
+            state.skippedSteps(),
+            0,
+            state.warmupCount(),
+            0,
+            0);
+    return new AlrcStep(
+        step, next, lmax, lmin, state.mu1(), sigmaBefore, maxLoss, out, scales, clipped,
+        minScale(scales, clipped), false, false);
+  }
+
+  /**
+   * Adam's bias-corrected weight of the t-th observation, {@code (1 - beta) / (1 - beta^t)}: the
+   * running mean it gives is the exponential moving average from zero divided by {@code 1 -
+   * beta^t}. Past {@code beta^t < 2^-54} the denominator rounds to 1, so the power is not computed.
+   */
+  static double biasCorrectedWeight(double beta, long t) {
+    double gamma = 1 - beta;
+    if (t * -StrictMath.log(beta) > 40) {
+      return gamma;
+    }
+    return gamma / (1 - StrictMath.pow(beta, t));
+  }
+
+  /** The state's warm-up buffer with this step's positive losses merged in, ascending. */
+  private static double[] merged(AlrcState state, double[] losses) {
+    int positive = 0;
+    for (double l : losses) {
+      if (l > 0) {
+        positive++;
+      }
+    }
+    double[] add = new double[positive];
+    int k = 0;
+    for (double l : losses) {
+      if (l > 0) {
+        add[k++] = l;
+      }
+    }
+    java.util.Arrays.sort(add);
+    int n = state.warmupBufferSize();
+    double[] all = new double[n + positive];
+    int i = 0;
+    int j = 0;
+    k = 0;
+    while (i < n || j < positive) {
+      if (j >= positive || (i < n && state.warmupBuffer(i) <= add[j])) {
+        all[k++] = state.warmupBuffer(i++);
+      } else {
+        all[k++] = add[j++];
+      }
+    }
+    return all;
+  }
+
+  /**
+   * The warm-up bound from the {@code p} smallest entries of an ascending array of positive
+   * losses: {@code med + WARMUP_SPREAD * (q3 - med)} with {@code med} the {@code ceil(p/2)}-th and
+   * {@code q3} the {@code ceil(3p/4)}-th smallest; {@code +Infinity} (no clipping) below {@value
+   * AlrcConfig#WARMUP_MIN_POSITIVE} losses.
+   */
+  static double warmupBound(double[] ascending, int p) {
+    if (p < AlrcConfig.WARMUP_MIN_POSITIVE) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double med = ascending[(p + 1) / 2 - 1];
+    double q3 = ascending[(3 * p + 3) / 4 - 1];
+    return med + AlrcConfig.WARMUP_SPREAD * (q3 - med);
   }
 
   private AlrcStep skip(double[] losses, AlrcState state, long step, int index, double sigma) {
@@ -232,11 +391,23 @@ public final class AlrcClipper {
             consecutive,
             state.warmupCount(),
             state.warmupSum(),
-            state.warmupSumSq());
+            state.warmupSumSq(),
+            state.warmupBuffer());
     double[] out = new double[losses.length];
     java.util.Arrays.fill(out, Double.NaN);
-    boolean warming = config.warmupLosses() > 0 && state.warmupCount() < config.warmupLosses();
-    double lmax = warming ? Double.POSITIVE_INFINITY : state.mu1() + config.n() * sigma;
+    boolean warming = state.inWarmup(config);
+    double lmax;
+    if (config.autoStart()) {
+      sigma = autoSigma(state.mu1(), state.mu2());
+      if (warming) {
+        lmax = warmupBound(bufferOf(state), state.warmupBufferSize());
+      } else {
+        lmax = state.mu1() + config.n() * sigma;
+        lmax = lmax > 0 ? lmax : Double.POSITIVE_INFINITY;
+      }
+    } else {
+      lmax = warming ? Double.POSITIVE_INFINITY : state.mu1() + config.n() * sigma;
+    }
     return new AlrcStep(
         step,
         next,
@@ -249,7 +420,12 @@ public final class AlrcClipper {
         new double[losses.length],
         0,
         Double.NaN,
-        true);
+        true,
+        warming);
+  }
+
+  private static double[] bufferOf(AlrcState state) {
+    return state.warmupBufferSize() == 0 ? new double[0] : state.warmupBuffer();
   }
 
 }

@@ -26,8 +26,8 @@ class AlrcSnapshotTest {
     return Stream.of(
         AlrcConfig.reference(),
         AlrcConfig.cifar2019(2),
-        AlrcConfig.builder().n(2.5).beta1(0.99).beta2(0.995).eps(0).nonFiniteLimit(3).build(),
-        AlrcConfig.builder().warmupLosses(50).lowerN(1.5).build());
+        AlrcConfig.Profile.REFERENCE.builder().n(2.5).beta1(0.99).beta2(0.995).eps(0).nonFiniteLimit(3).build(),
+        AlrcConfig.Profile.REFERENCE.builder().warmupLosses(50).lowerN(1.5).build());
   }
 
   /** A seeded stream of losses with zeros and spikes, batch sizes 1 to 8. */
@@ -160,7 +160,7 @@ class AlrcSnapshotTest {
     assertThatThrownBy(() -> AlrcSnapshot.fromBytes(bytes))
         .as("version 257 is unknown")
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unsupported snapshot format version 257, this library reads 1");
+        .hasMessage("unsupported snapshot format version 257, this library reads 1 to 2");
   }
 
   @Test
