@@ -353,17 +353,22 @@ public final class AlrcClipper {
 
   /**
    * The warm-up bound from the {@code p} smallest entries of an ascending array of positive
-   * losses: {@code med + WARMUP_SPREAD * (q3 - med)} with {@code med} the {@code ceil(p/2)}-th and
-   * {@code q3} the {@code ceil(3p/4)}-th smallest; {@code +Infinity} (no clipping) below {@value
-   * AlrcConfig#WARMUP_MIN_POSITIVE} losses.
+   * losses: {@code med + WARMUP_SPREAD * MAD_SCALE * mad} with {@code med} the {@code ceil(p/2)}-th
+   * smallest loss and {@code mad} the {@code ceil(p/2)}-th smallest of the deviations {@code |L -
+   * med|}; {@code +Infinity} (no clipping) below {@value AlrcConfig#WARMUP_MIN_POSITIVE} losses.
    */
   static double warmupBound(double[] ascending, int p) {
     if (p < AlrcConfig.WARMUP_MIN_POSITIVE) {
       return Double.POSITIVE_INFINITY;
     }
-    double med = ascending[(p + 1) / 2 - 1];
-    double q3 = ascending[(3 * p + 3) / 4 - 1];
-    return med + AlrcConfig.WARMUP_SPREAD * (q3 - med);
+    int mid = (p + 1) / 2 - 1;
+    double med = ascending[mid];
+    double[] deviations = new double[p];
+    for (int i = 0; i < p; i++) {
+      deviations[i] = Math.abs(ascending[i] - med);
+    }
+    java.util.Arrays.sort(deviations);
+    return med + AlrcConfig.WARMUP_SPREAD * (AlrcConfig.MAD_SCALE * deviations[mid]);
   }
 
   private AlrcStep skip(double[] losses, AlrcState state, long step, int index, double sigma) {

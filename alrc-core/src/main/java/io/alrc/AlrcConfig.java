@@ -32,11 +32,12 @@ import java.util.OptionalDouble;
  *
  * <ol>
  *   <li><b>Warm-up</b>, while fewer than K example losses have been seen (the step that reaches K
- *       counts whole). The threshold is a robust bound from the order statistics of the positive
- *       warm-up losses so far, this step's included: with {@code med} their median and {@code q3}
- *       their upper quartile (the {@code ceil(P/2)}-th and {@code ceil(3P/4)}-th smallest of P),
+ *       counts whole). The threshold is a robust bound from the positive warm-up losses so far,
+ *       this step's included: with {@code med} their median (the {@code ceil(P/2)}-th smallest of
+ *       P) and {@code mad} the median of their absolute deviations {@code |L - med|} (the {@code
+ *       ceil(P/2)}-th smallest),
  *       <pre>
- * bound = med + {@value #WARMUP_SPREAD} * (q3 - med)       # once P &gt;= {@value #WARMUP_MIN_POSITIVE}; before that, no clipping</pre>
+ * bound = med + {@value #WARMUP_SPREAD} * {@value #MAD_SCALE} * mad     # once P &gt;= {@value #WARMUP_MIN_POSITIVE}; before that, no clipping</pre>
  *       A loss at or above it is clipped to it, as above {@code lmax}. The moments are those of
  *       all warm-up losses (zeros included) clipped at the latest bound, recomputed each step, so a
  *       spike at any point of the warm-up, even the very first loss, is clipped in the statistics
@@ -52,9 +53,10 @@ import java.util.OptionalDouble;
  * Guarantees (checked by tests): multiplying every loss by {@code c > 0} leaves every scale
  * unchanged and multiplies thresholds, outputs and moments by {@code c} (bit for bit for a power of
  * two, to rounding otherwise); the first threshold after the warm-up is at most {@code ((1 +
- * sqrt(1 + n^2)) / 2 + n * sqrt(eps)) * bound} (2.08 bounds at n 3) whatever the warm-up's spikes,
- * and the bound itself moves only within the order statistics of the clean losses while fewer
- * than a quarter of the positive warm-up losses are spikes; on a stationary stream the clip rate
+ * sqrt(1 + n^2)) / 2 + n * sqrt(eps)) * bound} (2.08 bounds at n 3), and while fewer than half of
+ * the P positive warm-up losses are spikes, whatever their size, the bound is at most {@code c_m +
+ * 8.8956 * (c_m - c_1)} in the clean losses' order statistics ({@code c_1} the smallest, {@code
+ * c_m} the {@code ceil(P/2)}-th smallest clean loss); on a stationary stream the clip rate
  * converges to {@code P(L >= T*)} at the fixed point {@code T* = E[min(L, T*)] + n * sd(min(L,
  * T*))} (2.52% for exponential losses at n 3). The study behind the design and its constants is
  * {@code docs/alrc-auto.md}.
@@ -132,8 +134,17 @@ public record AlrcConfig(
   /** The shortest warm-up the auto start accepts, in example losses. */
   public static final int MIN_WARMUP = 8;
 
-  /** The multiple of {@code q3 - med} above the median at which the warm-up clips. */
+  /**
+   * How many robust standard deviations ({@link #MAD_SCALE} times the median absolute deviation)
+   * above the median the warm-up clips.
+   */
   public static final double WARMUP_SPREAD = 6;
+
+  /**
+   * The factor that makes the median absolute deviation a consistent estimate of the standard
+   * deviation of normal data, {@code 1 / Phi^-1(3/4)}.
+   */
+  public static final double MAD_SCALE = 1.4826;
 
   /** Positive warm-up losses needed before the warm-up bound clips anything. */
   public static final int WARMUP_MIN_POSITIVE = 4;
