@@ -72,6 +72,32 @@ public final class AlrcClipper {
     return config;
   }
 
+  /**
+   * The running standard deviation a step from {@code state} uses: {@code sqrt(max(mu2 - mu1^2, 0)
+   * + eps)}, with {@code eps * mu2} in place of {@code eps} for the auto start.
+   */
+  public double sigma(AlrcState state) {
+    return config.autoStart() ? autoSigma(state.mu1(), state.mu2()) : state.sigma(config.eps());
+  }
+
+  /**
+   * The threshold in force for a step from {@code state}, as a skipped step reports it: {@code mu1
+   * + n * sigma}; during the auto start's warm-up the bound of the warm-up losses so far (a step's
+   * own losses still move it); {@code +Infinity} while nothing is clipped (a warm-up without
+   * enough losses, the legacy warm-up, only zero losses so far).
+   */
+  public double threshold(AlrcState state) {
+    boolean warming = state.inWarmup(config);
+    if (config.autoStart()) {
+      if (warming) {
+        return warmupBound(bufferOf(state), state.warmupBufferSize());
+      }
+      double lmax = state.mu1() + config.n() * sigma(state);
+      return lmax > 0 ? lmax : Double.POSITIVE_INFINITY;
+    }
+    return warming ? Double.POSITIVE_INFINITY : state.mu1() + config.n() * sigma(state);
+  }
+
   /** The fresh state: {@code mu1(0)}, {@code mu2(0)}, all counters 0. */
   public AlrcState init() {
     return AlrcState.initial(config);
@@ -136,7 +162,7 @@ public final class AlrcClipper {
       }
     }
     if (nonFinite >= 0) {
-      return skip(losses, state, step, nonFinite, sigma);
+      return skip(losses, state, step, nonFinite);
     }
 
     if (config.autoStart()) {
@@ -371,7 +397,7 @@ public final class AlrcClipper {
     return med + AlrcConfig.WARMUP_SPREAD * (AlrcConfig.MAD_SCALE * deviations[mid]);
   }
 
-  private AlrcStep skip(double[] losses, AlrcState state, long step, int index, double sigma) {
+  private AlrcStep skip(double[] losses, AlrcState state, long step, int index) {
     int consecutive = state.consecutiveSkipped() + 1;
     if (consecutive >= config.nonFiniteLimit()) {
       throw new NonFiniteLossException(
@@ -400,33 +426,20 @@ public final class AlrcClipper {
             state.warmupBuffer());
     double[] out = new double[losses.length];
     java.util.Arrays.fill(out, Double.NaN);
-    boolean warming = state.inWarmup(config);
-    double lmax;
-    if (config.autoStart()) {
-      sigma = autoSigma(state.mu1(), state.mu2());
-      if (warming) {
-        lmax = warmupBound(bufferOf(state), state.warmupBufferSize());
-      } else {
-        lmax = state.mu1() + config.n() * sigma;
-        lmax = lmax > 0 ? lmax : Double.POSITIVE_INFINITY;
-      }
-    } else {
-      lmax = warming ? Double.POSITIVE_INFINITY : state.mu1() + config.n() * sigma;
-    }
     return new AlrcStep(
         step,
         next,
-        lmax,
+        threshold(state),
         Double.NEGATIVE_INFINITY,
         state.mu1(),
-        sigma,
+        sigma(state),
         Double.NaN,
         out,
         new double[losses.length],
         0,
         Double.NaN,
         true,
-        warming);
+        state.inWarmup(config));
   }
 
   private static double[] bufferOf(AlrcState state) {
