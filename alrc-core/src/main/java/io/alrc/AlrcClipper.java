@@ -28,7 +28,10 @@ import java.util.Locale;
  *
  * The gradient of example {@code i} is {@code s_i * dL_i/dtheta}: multiply each example's loss by
  * its scale as a constant (stop-gradient) before taking the batch mean. The constants are in {@link
- * AlrcConfig}.
+ * AlrcConfig}. With the auto start (the default, {@link AlrcConfig#auto()}) the first K losses are
+ * clipped at a robust bound (median + 6 robust standard deviations) instead, the moments start
+ * from them, and the updates use Adam's bias-corrected weights; {@link AlrcConfig} has the exact
+ * rule. {@link AlrcStep#warmup()} tells which steps were warm-up steps.
  *
  * <h2>Edge cases</h2>
  *
