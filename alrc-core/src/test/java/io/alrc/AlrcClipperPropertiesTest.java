@@ -55,6 +55,7 @@ class AlrcClipperPropertiesTest {
    * every scale stays positive), some with the warm-up extension.
    */
   @Provide
+  @SuppressWarnings("deprecation") // the legacy warm-up is still covered
   Arbitrary<AlrcConfig> configs() {
     Arbitrary<AlrcConfig> profiles =
         Arbitraries.of(

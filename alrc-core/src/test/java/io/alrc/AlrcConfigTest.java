@@ -74,6 +74,7 @@ class AlrcConfigTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
   void builderSetsEveryField() {
     AlrcConfig config =
         AlrcConfig.Profile.REFERENCE.builder()
@@ -123,6 +124,7 @@ class AlrcConfigTest {
     assertThat(AlrcConfig.Profile.parse("Auto")).as("auto").isEqualTo(AlrcConfig.Profile.AUTO);
   }
 
+  @SuppressWarnings("deprecation")
   static Stream<Arguments> invalidConfigurations() {
     return Stream.of(
         invalid("n = 0", b -> b.n(0), "n (0.0) must be finite and > 0"),

@@ -302,6 +302,7 @@ class StatefulAlrcLossTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
   void builderTakesDefaultsFromTheCoreAndValidates() {
     assertThat(AlrcLoss.wrap(IDENTITY).config())
         .as("without initial moments: the auto start")
