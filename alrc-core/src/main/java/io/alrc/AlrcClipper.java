@@ -60,6 +60,8 @@ import java.util.Locale;
 public final class AlrcClipper {
   private final AlrcConfig config;
   private final double lowerN;
+  private final long powerFree1;
+  private final long powerFree2;
 
   /** A clipper for {@code config}. */
   public AlrcClipper(AlrcConfig config) {
@@ -68,6 +70,13 @@ public final class AlrcClipper {
     }
     this.config = config;
     this.lowerN = config.lowerN().isPresent() ? config.lowerN().getAsDouble() : Double.NaN;
+    this.powerFree1 = powerFree(config.beta1());
+    this.powerFree2 = powerFree(config.beta2());
+  }
+
+  /** A step count past which {@code beta^t < e^-40}, so that {@code 1 - beta^t} rounds to 1. */
+  private static long powerFree(double beta) {
+    return (long) Math.ceil(40 / -StrictMath.log(beta));
   }
 
   /** The configuration. */
@@ -177,9 +186,9 @@ public final class AlrcClipper {
         warming || Double.isNaN(lowerN) ? Double.NEGATIVE_INFINITY : state.mu1() - lowerN * sigma;
     final double[] out = new double[b];
     final double[] scales = new double[b];
-    final double[] sums = new double[2];
+    final double[] sums = new double[3];
     final int clipped = clip(losses, lmax, lmin, out, scales, sums);
-    final double minScale = minScale(scales, clipped);
+    final double minScale = sums[2];
     final double sumOut = sums[0];
     final double sumOutSq = sums[1];
     final double meanOut = sumOut / b;
@@ -217,13 +226,15 @@ public final class AlrcClipper {
 
   /**
    * Clips every loss at {@code lmax} (and raises a positive one below {@code lmin}), writing the
-   * outputs and scales and adding the sums of the outputs and of their squares to {@code sums}.
+   * outputs and scales, and into {@code sums} the sum of the outputs, the sum of their squares and
+   * the smallest scale of a clipped loss (1 if none).
    *
    * @return how many losses were scaled down
    */
   private static int clip(
       double[] losses, double lmax, double lmin, double[] out, double[] scales, double[] sums) {
     int clipped = 0;
+    double minScale = 1;
     double sumOut = 0;
     double sumOutSq = 0;
     for (int i = 0; i < losses.length; i++) {
@@ -243,6 +254,9 @@ public final class AlrcClipper {
         o = lmax;
         s = lmax / l;
         clipped++;
+        if (s < minScale) {
+          minScale = s;
+        }
       }
       out[i] = o;
       scales[i] = s;
@@ -251,19 +265,8 @@ public final class AlrcClipper {
     }
     sums[0] = sumOut;
     sums[1] = sumOutSq;
+    sums[2] = minScale;
     return clipped;
-  }
-
-  private static double minScale(double[] scales, int clipped) {
-    double min = 1;
-    if (clipped > 0) {
-      for (double s : scales) {
-        if (s < min) {
-          min = s;
-        }
-      }
-    }
-    return min;
   }
 
   // ---- the auto start (AlrcConfig#warmup() > 0)
@@ -281,7 +284,7 @@ public final class AlrcClipper {
     final double sigmaBefore = autoSigma(state.mu1(), state.mu2());
     final double[] out = new double[b];
     final double[] scales = new double[b];
-    final double[] sums = new double[2];
+    final double[] sums = new double[3];
     if (state.warmupCount() < config.warmup()) {
       double[] buffer = merged(state, losses);
       double bound = warmupBound(buffer, buffer.length);
@@ -309,7 +312,7 @@ public final class AlrcClipper {
               done ? new double[0] : buffer);
       return new AlrcStep(
           step, next, bound, Double.NEGATIVE_INFINITY, state.mu1(), sigmaBefore, maxLoss, out,
-          scales, clipped, minScale(scales, clipped), false, true);
+          scales, clipped, sums[2], false, true);
     }
     double lmax = state.mu1() + config.n() * sigmaBefore;
     if (!(lmax > 0)) {
@@ -319,8 +322,8 @@ public final class AlrcClipper {
         Double.isNaN(lowerN) ? Double.NEGATIVE_INFINITY : state.mu1() - lowerN * sigmaBefore;
     int clipped = clip(losses, lmax, lmin, out, scales, sums);
     long t = state.steps() - state.skippedSteps() + 1; // this step's number among finite steps
-    double w1 = biasCorrectedWeight(config.beta1(), t);
-    double w2 = biasCorrectedWeight(config.beta2(), t);
+    double w1 = t > powerFree1 ? 1 - config.beta1() : biasCorrectedWeight(config.beta1(), t);
+    double w2 = t > powerFree2 ? 1 - config.beta2() : biasCorrectedWeight(config.beta2(), t);
     AlrcState next =
         new AlrcState(
             state.mu1() + w1 * (sums[0] / b - state.mu1()),
@@ -333,7 +336,7 @@ public final class AlrcClipper {
             0);
     return new AlrcStep(
         step, next, lmax, lmin, state.mu1(), sigmaBefore, maxLoss, out, scales, clipped,
-        minScale(scales, clipped), false, false);
+        sums[2], false, false);
   }
 
   /**
