@@ -23,6 +23,7 @@ public final class AlrcStep {
   private final int clipped;
   private final double minScale;
   private final boolean skipped;
+  private final boolean warmup;
 
   AlrcStep(
       long step,
@@ -36,7 +37,8 @@ public final class AlrcStep {
       double[] scales,
       int clipped,
       double minScale,
-      boolean skipped) {
+      boolean skipped,
+      boolean warmup) {
     this.step = step;
     this.state = state;
     this.lmax = lmax;
@@ -49,6 +51,7 @@ public final class AlrcStep {
     this.clipped = clipped;
     this.minScale = minScale;
     this.skipped = skipped;
+    this.warmup = warmup;
   }
 
   /** The 1-based number of this step ({@code state().steps()}). */
@@ -62,8 +65,9 @@ public final class AlrcStep {
   }
 
   /**
-   * The upper threshold {@code lmax = mu1 + n * sigma} from the moments before this step; {@code
-   * +Infinity} during the warm-up extension.
+   * The upper threshold {@code lmax = mu1 + n * sigma} from the moments before this step; during
+   * the auto start's warm-up the warm-up bound (see {@link AlrcConfig}), {@code +Infinity} while
+   * it clips nothing (the legacy warm-up, the first few losses, only zero losses so far).
    */
   public double lmax() {
     return lmax;
@@ -77,6 +81,16 @@ public final class AlrcStep {
   /** The running standard deviation before this step. */
   public double sigma() {
     return sigma;
+  }
+
+  /**
+   * Whether this step belonged to a warm-up (the auto start's or the legacy {@link
+   * AlrcConfig#warmupLosses()}): its threshold was the warm-up's, not {@code mu1 + n * sigma}. The
+   * first step with {@code false} is the first with the running threshold; with fixed initial
+   * moments and no legacy warm-up, always false.
+   */
+  public boolean warmup() {
+    return warmup;
   }
 
   /** Whether the step was skipped because a loss was NaN or infinite. */
@@ -141,15 +155,19 @@ public final class AlrcStep {
     return sum / outputs.length;
   }
 
-  /** This step as the shared telemetry record ({@code mean} and {@code sigma} before the step). */
+  /**
+   * This step as the shared telemetry record ({@code mean} and {@code sigma} before the step,
+   * {@code warmup} as {@link #warmup()}).
+   */
   public StepTelemetry telemetry() {
-    return new StepTelemetry(step, maxLoss, lmax, mu1Before, sigma, clipped, minScale, skipped);
+    return new StepTelemetry(
+        step, maxLoss, lmax, mu1Before, sigma, clipped, minScale, skipped, warmup);
   }
 
   @Override
   public String toString() {
     return "AlrcStep[step=" + step + ", lmax=" + lmax + ", clipped=" + clipped + ", minScale="
-        + minScale + ", skipped=" + skipped + ", scales=" + Arrays.toString(scales) + ", state="
+        + minScale + ", skipped=" + skipped + ", warmup=" + warmup + ", scales=" + Arrays.toString(scales) + ", state="
         + state + "]";
   }
 }

@@ -55,6 +55,7 @@ class AlrcClipperPropertiesTest {
    * every scale stays positive), some with the warm-up extension.
    */
   @Provide
+  @SuppressWarnings("deprecation") // the legacy warm-up is still covered
   Arbitrary<AlrcConfig> configs() {
     Arbitrary<AlrcConfig> profiles =
         Arbitraries.of(
@@ -72,11 +73,10 @@ class AlrcClipperPropertiesTest {
                 Arbitraries.of(0, 0, 0, 1, 10, 100))
             .as(
                 (n, beta, mu1, variance, eps, warmup) ->
-                    AlrcConfig.builder()
+                    AlrcConfig.Profile.REFERENCE.builder()
                         .n(n)
                         .beta(beta)
-                        .initialMu1(mu1)
-                        .initialMu2(mu1 * mu1 + variance)
+                        .initialMoments(mu1, mu1 * mu1 + variance)
                         .eps(eps)
                         .warmupLosses(warmup)
                         .build());
@@ -394,7 +394,7 @@ class AlrcClipperPropertiesTest {
       @ForAll("stationary") Distribution distribution, @ForAll long seed) {
     AlrcConfig config =
         distribution instanceof Exponential
-            ? AlrcConfig.builder().n(10).build()
+            ? AlrcConfig.Profile.REFERENCE.builder().n(10).build()
             : AlrcConfig.reference();
     AlrcClipper clipper = new AlrcClipper(config);
     Random random = new Random(seed);

@@ -30,9 +30,11 @@ class AlrcConfigTest {
     assertThat(config.nonFiniteLimit()).as("non-finite limit").isEqualTo(10);
     assertThat(config.warmupLosses()).as("warm-up off").isZero();
     assertThat(config.lowerN()).as("lower threshold off").isEmpty();
-    assertThat(AlrcConfig.builder().build())
-        .as("the plain builder starts from reference")
+    assertThat(AlrcConfig.Profile.REFERENCE.builder().build())
+        .as("the reference builder without changes")
         .isEqualTo(config);
+    assertThat(config.autoStart()).as("fixed initial moments").isFalse();
+    assertThat(config.warmup()).as("no auto start").isZero();
   }
 
   @Test
@@ -52,9 +54,9 @@ class AlrcConfigTest {
 
   @Test
   void settingBetaInReferenceAlsoSetsGammaUnlessGiven() {
-    AlrcConfig derived = AlrcConfig.builder().beta(0.99).build();
-    AlrcConfig explicit = AlrcConfig.builder().beta(0.99).gamma(0.005).build();
-    AlrcConfig split = AlrcConfig.builder().beta1(0.9).beta2(0.99).build();
+    AlrcConfig derived = AlrcConfig.Profile.REFERENCE.builder().beta(0.99).build();
+    AlrcConfig explicit = AlrcConfig.Profile.REFERENCE.builder().beta(0.99).gamma(0.005).build();
+    AlrcConfig split = AlrcConfig.Profile.REFERENCE.builder().beta1(0.9).beta2(0.99).build();
 
     assertThat(derived.gamma1()).as("gamma1 follows 1 - beta1").isEqualTo(1 - 0.99);
     assertThat(derived.gamma2()).as("gamma2 follows 1 - beta2").isEqualTo(1 - 0.99);
@@ -72,16 +74,16 @@ class AlrcConfigTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
   void builderSetsEveryField() {
     AlrcConfig config =
-        AlrcConfig.builder()
+        AlrcConfig.Profile.REFERENCE.builder()
             .n(2.5)
             .beta1(0.9)
             .beta2(0.95)
             .gamma1(0.1)
             .gamma2(0.05)
-            .initialMu1(1)
-            .initialMu2(2)
+            .initialMoments(1, 2)
             .eps(0)
             .nonFiniteLimit(4)
             .warmupLosses(100)
@@ -118,9 +120,11 @@ class AlrcConfigTest {
     assertThatThrownBy(() -> AlrcConfig.Profile.parse("paper"))
         .as("an unknown profile names the allowed ones")
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown ALRC profile 'paper': expected 'reference' or 'cifar2019'");
+        .hasMessage("unknown ALRC profile 'paper': expected 'auto', 'reference' or 'cifar2019'");
+    assertThat(AlrcConfig.Profile.parse("Auto")).as("auto").isEqualTo(AlrcConfig.Profile.AUTO);
   }
 
+  @SuppressWarnings("deprecation")
   static Stream<Arguments> invalidConfigurations() {
     return Stream.of(
         invalid("n = 0", b -> b.n(0), "n (0.0) must be finite and > 0"),
@@ -146,24 +150,27 @@ class AlrcConfigTest {
             b -> b.beta2(0.999).gamma2(0.002),
             "beta2 + gamma2 (0.999 + 0.002) must be <= 1, or the running moments grow without"
                 + " bound"),
-        invalid("mu1(0) < 0", b -> b.initialMu1(-1), "initialMu1 (-1.0) must be finite and >= 0"),
+        invalid(
+            "mu1(0) < 0",
+            b -> b.initialMoments(-1, 900),
+            "initialMu1 (-1.0) must be finite and >= 0"),
         invalid(
             "mu1(0) NaN",
-            b -> b.initialMu1(Double.NaN),
+            b -> b.initialMoments(Double.NaN, 900),
             "initialMu1 (NaN) must be finite and >= 0"),
         invalid(
             "mu2(0) < mu1(0)^2",
-            b -> b.initialMu2(400),
+            b -> b.initialMoments(25, 400),
             "initialMu2 (400.0) must be finite and exceed initialMu1^2 (625.0): the initial"
                 + " variance must be positive"),
         invalid(
             "mu2(0) = mu1(0)^2",
-            b -> b.initialMu2(625),
+            b -> b.initialMoments(25, 625),
             "initialMu2 (625.0) must be finite and exceed initialMu1^2 (625.0): the initial"
                 + " variance must be positive"),
         invalid(
             "mu2(0) infinite",
-            b -> b.initialMu2(Double.POSITIVE_INFINITY),
+            b -> b.initialMoments(25, Double.POSITIVE_INFINITY),
             "initialMu2 (Infinity) must be finite and exceed initialMu1^2 (625.0): the initial"
                 + " variance must be positive"),
         invalid("eps < 0", b -> b.eps(-1e-9), "eps (-1.0E-9) must be finite and >= 0"),
@@ -191,7 +198,7 @@ class AlrcConfigTest {
   @MethodSource("invalidConfigurations")
   void rejectsAnInvalidParameterNamingItAndItsRange(
       String what, UnaryOperator<AlrcConfig.Builder> change, String message) {
-    AlrcConfig.Builder builder = change.apply(AlrcConfig.builder());
+    AlrcConfig.Builder builder = change.apply(AlrcConfig.Profile.REFERENCE.builder());
 
     assertThatThrownBy(builder::build)
         .as("%s should be rejected with a message naming the parameter and its range", what)
@@ -211,19 +218,18 @@ class AlrcConfigTest {
   @Test
   void acceptsTheBoundaryValues() {
     AlrcConfig config =
-        AlrcConfig.builder()
+        AlrcConfig.Profile.REFERENCE.builder()
             .eps(0)
-            .initialMu1(0)
-            .initialMu2(Double.MIN_VALUE)
+            .initialMoments(0, Double.MIN_VALUE)
             .gamma(1 - 0.999)
             .build();
 
     assertThat(config.eps()).as("eps = 0 is allowed").isZero();
     assertThat(config.initialMu1()).as("mu1(0) = 0 is allowed").isZero();
-    assertThat(AlrcConfig.builder().beta(0.5).gamma(0.5).build().gamma1())
+    assertThat(AlrcConfig.Profile.REFERENCE.builder().beta(0.5).gamma(0.5).build().gamma1())
         .as("beta + gamma = 1 is allowed")
         .isEqualTo(0.5);
-    assertThat(AlrcConfig.builder().nonFiniteLimit(1).build().nonFiniteLimit())
+    assertThat(AlrcConfig.Profile.REFERENCE.builder().nonFiniteLimit(1).build().nonFiniteLimit())
         .as("a limit of 1 is allowed")
         .isEqualTo(1);
   }

@@ -10,7 +10,13 @@ import java.util.OptionalDouble;
 /**
  * The saved form of an ALRC clipper: its configuration and its state, in the versioned envelope of
  * {@link SnapshotFormat} with kind {@value #KIND}. A clipper restored from a snapshot continues
- * bit-identically: every double is stored as its exact bits.
+ * bit-identically: every double is stored as its exact bits, the auto start's warm-up buffer
+ * included.
+ *
+ * <p>Formats: version 1 (fixed initial moments: the configuration and state fields before the
+ * auto start), written for every configuration without the auto start, so those snapshots are the
+ * bytes they always were; version 2 (the auto start) appends the warm-up length K, and the warm-up
+ * buffer (its length, then its losses). Both are read.
  *
  * @param config the clipper's configuration
  * @param state the state to continue from
@@ -18,6 +24,12 @@ import java.util.OptionalDouble;
 public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
   /** The kind written in the envelope. */
   public static final String KIND = "alrc";
+
+  /** The format of configurations with fixed initial moments (also every snapshot before 2). */
+  public static final short VERSION_FIXED = 1;
+
+  /** The format of the auto start: version 1's fields, the warm-up length and buffer. */
+  public static final short VERSION_AUTO = 2;
 
   /** Checks that both parts are present. */
   public AlrcSnapshot {
@@ -28,7 +40,8 @@ public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
 
   /** Encodes configuration and state. */
   public byte[] toBytes() {
-    return SnapshotFormat.encode(KIND, this::writePayload);
+    return SnapshotFormat.encode(
+        KIND, config.autoStart() ? VERSION_AUTO : VERSION_FIXED, this::writePayload);
   }
 
   /**
@@ -38,7 +51,7 @@ public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
    *     are truncated, or hold an invalid configuration or state (the message says which)
    */
   public static AlrcSnapshot fromBytes(byte[] bytes) {
-    return SnapshotFormat.decode(bytes, KIND, AlrcSnapshot::readPayload);
+    return SnapshotFormat.decode(bytes, KIND, VERSION_AUTO, AlrcSnapshot::readPayload);
   }
 
   /**
@@ -75,9 +88,16 @@ public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
     out.writeLong(state.warmupCount());
     out.writeDouble(state.warmupSum());
     out.writeDouble(state.warmupSumSq());
+    if (config.autoStart()) {
+      out.writeInt(config.warmup());
+      out.writeInt(state.warmupBufferSize());
+      for (int i = 0; i < state.warmupBufferSize(); i++) {
+        out.writeDouble(state.warmupBuffer(i));
+      }
+    }
   }
 
-  private static AlrcSnapshot readPayload(DataInputStream in) throws IOException {
+  private static AlrcSnapshot readPayload(DataInputStream in, short version) throws IOException {
     double n = in.readDouble();
     double beta1 = in.readDouble();
     double beta2 = in.readDouble();
@@ -90,20 +110,40 @@ public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
     int warmup = in.readInt();
     boolean hasLower = in.readBoolean();
     double lower = in.readDouble();
+    double mu1 = in.readDouble();
+    double mu2 = in.readDouble();
+    long steps = in.readLong();
+    long skipped = in.readLong();
+    int consecutive = in.readInt();
+    long warmupCount = in.readLong();
+    double warmupSum = in.readDouble();
+    double warmupSumSq = in.readDouble();
+    int autoWarmup = 0;
+    double[] buffer = new double[0];
+    if (version >= VERSION_AUTO) {
+      autoWarmup = in.readInt();
+      int size = in.readInt();
+      if (size < 0 || size > in.available() / Double.BYTES) {
+        throw new IllegalArgumentException(
+            "snapshot of '" + KIND + "' is corrupt: warm-up buffer of " + size + " losses");
+      }
+      buffer = new double[size];
+      for (int i = 0; i < size; i++) {
+        buffer[i] = in.readDouble();
+      }
+      if (autoWarmup <= 0) {
+        throw new IllegalArgumentException(
+            "snapshot of '" + KIND + "' is corrupt: format " + version + " with warmup "
+                + autoWarmup);
+      }
+    }
     AlrcConfig config =
         new AlrcConfig(
             n, beta1, beta2, gamma1, gamma2, mu10, mu20, eps, limit, warmup,
-            hasLower ? OptionalDouble.of(lower) : OptionalDouble.empty());
+            hasLower ? OptionalDouble.of(lower) : OptionalDouble.empty(), autoWarmup);
     AlrcState state =
         new AlrcState(
-            in.readDouble(),
-            in.readDouble(),
-            in.readLong(),
-            in.readLong(),
-            in.readInt(),
-            in.readLong(),
-            in.readDouble(),
-            in.readDouble());
+            mu1, mu2, steps, skipped, consecutive, warmupCount, warmupSum, warmupSumSq, buffer);
     return new AlrcSnapshot(config, state);
   }
 }

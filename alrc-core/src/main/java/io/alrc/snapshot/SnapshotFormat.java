@@ -22,6 +22,11 @@ import java.nio.file.StandardOpenOption;
  * kind's payload. Doubles are stored as their exact bits, so a restored state continues
  * bit-identically. Decoding checks the magic, the version and the kind and names what did not
  * match; a truncated payload is reported as such.
+ *
+ * <p>The version is the payload's: {@link #VERSION} for every kind whose payload never changed; a
+ * kind whose payload grew writes the oldest version that holds its state and reads all of its
+ * versions ({@link #encode(String, short, PayloadWriter)}, {@link #decode(byte[], String, short,
+ * VersionedPayloadReader)}), so snapshots written before the change still restore.
  */
 public final class SnapshotFormat {
   /** The magic number at the start of every snapshot: "ALRC" in ASCII. */
@@ -34,10 +39,22 @@ public final class SnapshotFormat {
 
   /** Writes a payload behind the envelope; the callback writes the kind's fields. */
   public static byte[] encode(String kind, PayloadWriter payload) {
+    return encode(kind, VERSION, payload);
+  }
+
+  /**
+   * Writes a payload of the given format version behind the envelope.
+   *
+   * @param version the payload's format version, &gt;= 1
+   */
+  public static byte[] encode(String kind, short version, PayloadWriter payload) {
+    if (version < 1) {
+      throw new IllegalArgumentException("snapshot format version (" + version + ") must be >= 1");
+    }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
-      out.writeShort(VERSION);
+      out.writeShort(version);
       out.writeUTF(kind);
       payload.write(out);
     } catch (IOException e) {
@@ -53,6 +70,18 @@ public final class SnapshotFormat {
    *     another kind, are truncated, or carry trailing bytes
    */
   public static <T> T decode(byte[] bytes, String kind, PayloadReader<T> payload) {
+    return decode(bytes, kind, VERSION, (in, version) -> payload.read(in));
+  }
+
+  /**
+   * Checks the envelope and hands the payload and its version (1 to {@code maxVersion}) to {@code
+   * payload}.
+   *
+   * @throws IllegalArgumentException if the bytes are not a snapshot, have a version outside 1 to
+   *     {@code maxVersion}, hold another kind, are truncated, or carry trailing bytes
+   */
+  public static <T> T decode(
+      byte[] bytes, String kind, short maxVersion, VersionedPayloadReader<T> payload) {
     if (bytes == null) {
       throw new IllegalArgumentException("snapshot bytes must not be null");
     }
@@ -63,16 +92,17 @@ public final class SnapshotFormat {
             String.format("not an ALRC snapshot: magic 0x%08X, expected 0x%08X", magic, MAGIC));
       }
       short version = in.readShort();
-      if (version != VERSION) {
+      if (version < 1 || version > maxVersion) {
         throw new IllegalArgumentException(
-            "unsupported snapshot format version " + version + ", this library reads " + VERSION);
+            "unsupported snapshot format version " + version + ", this library reads "
+                + (maxVersion == 1 ? "1" : "1 to " + maxVersion));
       }
       String found = in.readUTF();
       if (!found.equals(kind)) {
         throw new IllegalArgumentException(
             "snapshot holds a '" + found + "' state, expected '" + kind + "'");
       }
-      T value = payload.read(in);
+      T value = payload.read(in, version);
       if (in.available() > 0) {
         throw new IllegalArgumentException(
             "snapshot of '" + kind + "' has " + in.available() + " unexpected trailing bytes");
@@ -139,6 +169,13 @@ public final class SnapshotFormat {
   public interface PayloadWriter {
     /** Writes the fields to {@code out}. */
     void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Reads one kind's fields of a given format version. */
+  @FunctionalInterface
+  public interface VersionedPayloadReader<T> {
+    /** Reads the fields of format {@code version} from {@code in}. */
+    T read(DataInputStream in, short version) throws IOException;
   }
 
   /** Reads one kind's fields. */

@@ -41,6 +41,9 @@ package io.alrc.telemetry;
  * @param minScale the smallest scale applied (1 when nothing was clipped; 0 for a dropped example
  *     or a skip-step skip)
  * @param skipped whether the step was skipped because its input was not finite
+ * @param warmup whether the threshold in force was still a warm-up's (ALRC's auto start or legacy
+ *     warm-up): the first step with {@code false} is the first with the running threshold. False
+ *     for stabilizers that do not report a warm-up (the 8-argument constructor)
  */
 public record StepTelemetry(
     long step,
@@ -50,15 +53,29 @@ public record StepTelemetry(
     double sigma,
     int clipped,
     double minScale,
-    boolean skipped) {
+    boolean skipped,
+    boolean warmup) {
 
   /** The CSV header matching {@link #toCsvRow()}. */
   public static final String CSV_HEADER =
-      "step,observed,threshold,mean,sigma,clipped,min_scale,skipped";
+      "step,observed,threshold,mean,sigma,clipped,min_scale,skipped,warmup";
+
+  /** A record without a warm-up flag ({@code warmup} false), as it was before the flag existed. */
+  public StepTelemetry(
+      long step,
+      double observed,
+      double threshold,
+      double mean,
+      double sigma,
+      int clipped,
+      double minScale,
+      boolean skipped) {
+    this(step, observed, threshold, mean, sigma, clipped, minScale, skipped, false);
+  }
 
   /** One CSV row of the fields, in the order of {@link #CSV_HEADER}. */
   public String toCsvRow() {
     return step + "," + observed + "," + threshold + "," + mean + "," + sigma + "," + clipped + ","
-        + minScale + "," + (skipped ? 1 : 0);
+        + minScale + "," + (skipped ? 1 : 0) + "," + (warmup ? 1 : 0);
   }
 }

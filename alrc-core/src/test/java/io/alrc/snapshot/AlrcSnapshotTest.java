@@ -22,12 +22,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Tests of {@link AlrcSnapshot}: round trips, bit-identical continuation and rejected bytes. */
 class AlrcSnapshotTest {
 
+  @SuppressWarnings("deprecation")
   static Stream<AlrcConfig> configs() {
     return Stream.of(
         AlrcConfig.reference(),
         AlrcConfig.cifar2019(2),
-        AlrcConfig.builder().n(2.5).beta1(0.99).beta2(0.995).eps(0).nonFiniteLimit(3).build(),
-        AlrcConfig.builder().warmupLosses(50).lowerN(1.5).build());
+        AlrcConfig.Profile.REFERENCE.builder()
+            .n(2.5)
+            .beta1(0.99)
+            .beta2(0.995)
+            .eps(0)
+            .nonFiniteLimit(3)
+            .build(),
+        AlrcConfig.Profile.REFERENCE.builder().warmupLosses(50).lowerN(1.5).build(),
+        AlrcConfig.auto(),
+        AlrcConfig.builder().warmup(500).lowerN(1.5).n(2).build());
   }
 
   /** A seeded stream of losses with zeros and spikes, batch sizes 1 to 8. */
@@ -160,7 +169,7 @@ class AlrcSnapshotTest {
     assertThatThrownBy(() -> AlrcSnapshot.fromBytes(bytes))
         .as("version 257 is unknown")
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unsupported snapshot format version 257, this library reads 1");
+        .hasMessage("unsupported snapshot format version 257, this library reads 1 to 2");
   }
 
   @Test
@@ -217,6 +226,97 @@ class AlrcSnapshotTest {
         .as("the state is validated as if built by hand")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("mu1 (NaN) and mu2 (900.0) must be finite");
+  }
+
+  // ---- formats: version 1 (fixed initial moments) and 2 (the auto start)
+
+  /** The stream of the format-1 fixtures' generator: {@link #stream(long, int)} with seed 11. */
+  static Stream<String> formatOneFixtures() {
+    return Stream.of("v1-reference.bin", "v1-cifar2019.bin", "v1-warmup-losses.bin", "v1-custom.bin");
+  }
+
+  private static byte[] resource(String name) throws IOException {
+    try (var in = AlrcSnapshotTest.class.getResourceAsStream(name)) {
+      assertThat(in).as("test resource %s", name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
+  /**
+   * Snapshots written by the core before the auto start (resources {@code v1-*.bin}, with the
+   * state after 30 more steps in {@code v1-expected.txt}) restore, continue to the same bits, and
+   * are what the current core writes for the same configuration and state.
+   */
+  @ParameterizedTest
+  @MethodSource("formatOneFixtures")
+  void snapshotsWrittenBeforeTheAutoStartRestoreAndContinueUnchanged(String name)
+      throws IOException {
+    byte[] bytes = resource(name);
+    AlrcSnapshot restored = AlrcSnapshot.fromBytes(bytes);
+    assertThat(restored.config().autoStart()).as("fixed initial moments").isFalse();
+    assertThat(restored.toBytes()).as("format 1 is still written bit for bit").isEqualTo(bytes);
+    assertThat(ByteBuffer.wrap(bytes).getShort(4)).as("format version").isEqualTo((short) 1);
+
+    String expected =
+        new String(resource("v1-expected.txt"), java.nio.charset.StandardCharsets.US_ASCII)
+            .lines()
+            .filter(l -> l.startsWith(name + " "))
+            .findFirst()
+            .orElseThrow();
+    String[] f = expected.split(" ");
+    AlrcClipper clipper = new AlrcClipper(restored.config());
+    AlrcState state = restored.state();
+    double lmax = Double.NaN;
+    long clipped = 0;
+    for (double[] batch : stream(12, 30)) {
+      AlrcStep step = clipper.update(batch, state);
+      state = step.state();
+      lmax = step.lmax();
+      clipped += step.clippedCount();
+    }
+    assertThat(Long.toHexString(Double.doubleToRawLongBits(state.mu1()))).as("mu1").isEqualTo(f[1]);
+    assertThat(Long.toHexString(Double.doubleToRawLongBits(state.mu2()))).as("mu2").isEqualTo(f[2]);
+    assertThat(state.steps()).as("steps").isEqualTo(Long.parseLong(f[3]));
+    assertThat(Long.toHexString(Double.doubleToRawLongBits(lmax))).as("last lmax").isEqualTo(f[4]);
+    assertThat(clipped).as("examples clipped").isEqualTo(Long.parseLong(f[5]));
+  }
+
+  @Test
+  void theAutoStartIsWrittenInFormatTwoWithItsWarmupBuffer() {
+    AlrcConfig config = AlrcConfig.auto();
+    AlrcClipper clipper = new AlrcClipper(config);
+    AlrcState state = clipper.update(new double[] {3, 1, 2}, clipper.init()).state();
+    state = clipper.update(new double[] {Double.NaN}, state).state();
+    byte[] bytes = new AlrcSnapshot(config, state).toBytes();
+
+    assertThat(ByteBuffer.wrap(bytes).getShort(4)).as("format version").isEqualTo((short) 2);
+    AlrcSnapshot restored = AlrcSnapshot.fromBytes(bytes);
+    assertThat(restored.config()).isEqualTo(config);
+    assertThat(restored.state().warmupBuffer()).containsExactly(1, 2, 3);
+    assertThat(restored.state()).isEqualTo(state);
+    assertThat(bytes.length)
+        .as("format 1's fields, warm-up length, buffer length and three losses")
+        .isEqualTo(referenceBytes().length + 4 + 4 + 3 * 8);
+  }
+
+  @Test
+  void rejectsACorruptWarmupBuffer() {
+    AlrcConfig config = AlrcConfig.auto();
+    AlrcClipper clipper = new AlrcClipper(config);
+    AlrcState state = clipper.update(new double[] {1, 2}, clipper.init()).state();
+    byte[] bytes = new AlrcSnapshot(config, state).toBytes();
+    ByteBuffer.wrap(bytes).putInt(bytes.length - 2 * 8 - 4, 1_000);
+    assertThatThrownBy(() -> AlrcSnapshot.fromBytes(bytes))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("snapshot of 'alrc' is corrupt: warm-up buffer of 1000 losses");
+
+    byte[] unsorted = new AlrcSnapshot(config, state).toBytes();
+    ByteBuffer.wrap(unsorted).putDouble(unsorted.length - 8, 0.5);
+    assertThatThrownBy(() -> AlrcSnapshot.fromBytes(unsorted))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "warmupBuffer must hold positive finite losses in ascending order, found 0.5 at"
+                + " index 1");
   }
 
   @Test

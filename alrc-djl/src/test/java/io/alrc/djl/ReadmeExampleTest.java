@@ -78,7 +78,7 @@ class ReadmeExampleTest {
     // README: ALRC with EasyTrain.fit
     StatefulAlrcLoss loss = AlrcLoss.builder()
         .setBaseLoss(PerExampleLosses.mse())   // any per-example loss: one value per example
-        .build();                              // defaults: AlrcConfig.reference()
+        .build();                              // defaults: AlrcConfig.auto(), no loss scale to guess
     StepGuard guard = StepGuard.of(loss);      // commits ALRC once per step, skips NaN steps
 
     DefaultTrainingConfig config = new DefaultTrainingConfig(loss)

@@ -7,8 +7,11 @@ package io.alrc.djl.loss;
  * StatefulAlrcLoss loss = AlrcLoss.builder()
  *     .setBaseLoss(PerExampleLosses.meanPower(4, 25))   // required: the per-example loss to clip
  *     .optN(3)                                           // optional; defaults from AlrcConfig
- *     .build();
+ *     .build();                                          // the auto start: no loss scale to guess
  * }</pre>
+ *
+ * The authors' constants are {@code optProfile(AlrcConfig.Profile.REFERENCE)} (or {@code
+ * CIFAR2019}); fixed initial moments of your own are {@code optInitialMoments(mu1, mu2)}.
  *
  * The loss is stateful; see {@link StatefulAlrcLoss} for the once-per-step commit that keeps its
  * statistics right, and {@link io.alrc.djl.training.StepGuard} for the component that performs it.
@@ -22,8 +25,8 @@ public final class AlrcLoss {
   }
 
   /**
-   * ALRC with the {@code reference} profile's defaults ({@link io.alrc.AlrcConfig#reference()})
-   * around {@code base}.
+   * ALRC with the default configuration ({@link io.alrc.AlrcConfig#auto()}: n 3, beta 0.999, the
+   * auto start) around {@code base}.
    */
   public static StatefulAlrcLoss wrap(PerExampleLoss base) {
     return builder().setBaseLoss(base).build();

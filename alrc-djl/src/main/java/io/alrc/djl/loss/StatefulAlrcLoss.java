@@ -23,6 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Adaptive learning rate clipping (ALRC; Ede and Beanland, arXiv 1906.09060) as a DJL {@link
@@ -39,7 +41,9 @@ import java.util.Set;
  * objective = mean_i(s_i * L_i)                                         # gradient of example i: s_i * dL_i/dtheta
  * </pre>
  *
- * exactly {@link AlrcClipper}'s rule; the constants are {@link AlrcConfig}'s.
+ * exactly {@link AlrcClipper}'s rule; the constants are {@link AlrcConfig}'s. Unless initial moments
+ * are given, the moments start with {@link AlrcConfig}'s auto start (a robust warm-up over the
+ * first 64 losses, then bias-corrected running moments), which needs no guess of the loss scale.
  *
  * <h2>Once per step: evaluate, then commit</h2>
  *
@@ -52,6 +56,12 @@ import java.util.Set;
  * #discard() discarded} instead. {@link io.alrc.djl.training.StepGuard} does this for you, as a
  * {@code TrainingListener} in {@code EasyTrain.fit} or by one call in a hand-written loop. With
  * several devices, the pending evaluations of all devices are committed as one batch.
+ *
+ * <p>An evaluation that replaces a pending one of the same device, with no commit or discard in
+ * between, is counted ({@link #replacedEvaluations()}) and the first such replacement is logged at
+ * WARN through SLF4J: it means nothing commits this loss (no {@code StepGuard}, no {@code
+ * commit()}), so its statistics never move, or that a validation batch was evaluated with the
+ * training loss.
  *
  * <p>The accumulator methods ({@code addAccumulator}, {@code updateAccumulators}, ...) are handed
  * to the wrapped loss as a batch mean, as DJL's {@code AbstractCompositeLoss} hands them to its
@@ -85,6 +95,8 @@ import java.util.Set;
  * guarded, so DJL's multi-device training may evaluate splits from several threads.
  */
 public final class StatefulAlrcLoss extends Loss {
+  private static final Logger LOG = LoggerFactory.getLogger(StatefulAlrcLoss.class);
+
   private final PerExampleLoss base;
   private final Loss accumulators;
   private final AlrcClipper clipper;
@@ -95,6 +107,7 @@ public final class StatefulAlrcLoss extends Loss {
   private final Map<Device, Pending> pending = new LinkedHashMap<>();
   private final Set<NDList> nonFiniteTraining =
       Collections.newSetFromMap(new IdentityHashMap<>());
+  private long replacedEvaluations;
 
   StatefulAlrcLoss(String name, PerExampleLoss base, AlrcConfig config) {
     super(name);
@@ -167,7 +180,9 @@ public final class StatefulAlrcLoss extends Loss {
         if (pending.isEmpty()) {
           nonFiniteTraining.clear();
         }
-        pending.put(per.getDevice(), new Pending(losses, before, step, bad));
+        if (pending.put(per.getDevice(), new Pending(losses, before, step, bad)) != null) {
+          replaced();
+        }
         if (bad >= 0) {
           nonFiniteTraining.add(predictions);
         }
@@ -181,6 +196,31 @@ public final class StatefulAlrcLoss extends Loss {
         per.close();
       }
     }
+  }
+
+  /** Counts and, the first time, logs an evaluation that replaced an uncommitted one. */
+  private void replaced() {
+    replacedEvaluations++;
+    if (replacedEvaluations == 1) {
+      LOG.warn(
+          "{}: an ALRC evaluation replaced one that was never committed (after {} committed"
+              + " steps): its statistics only move when each training step is committed once,"
+              + " after backward. Attach a StepGuard (StepGuard.of(loss) as a TrainingListener"
+              + " for EasyTrain.fit, or guard.afterBackward(trainer) in a hand-written loop) or"
+              + " call loss.commit(); evaluate validation batches with a separate loss. Further"
+              + " replacements are counted in replacedEvaluations(), not logged.",
+          getName(),
+          state.steps());
+    }
+  }
+
+  /**
+   * How many evaluations replaced a pending one of the same device that was neither committed nor
+   * discarded: 0 in a correctly wired training. Not reset by {@link #reset()} or {@link
+   * #restore(byte[])}.
+   */
+  public synchronized long replacedEvaluations() {
+    return replacedEvaluations;
   }
 
   /** Whether an evaluation is pending (evaluated since the last commit or discard). */
@@ -260,17 +300,17 @@ public final class StatefulAlrcLoss extends Loss {
         observed = Math.max(observed, l);
       }
     }
-    double sigma = state.sigma(config().eps());
     lastTelemetry =
         new StepTelemetry(
             state.steps() + 1,
             observed,
-            state.mu1() + config().n() * sigma,
+            clipper.threshold(state),
             state.mu1(),
-            sigma,
+            clipper.sigma(state),
             0,
             Double.NaN,
-            true);
+            true,
+            state.inWarmup(config()));
     pending.clear();
     return Optional.of(lastTelemetry);
   }
@@ -406,8 +446,12 @@ public final class StatefulAlrcLoss extends Loss {
   /**
    * Builds a {@link StatefulAlrcLoss} in DJL's style: {@code setBaseLoss} is required, {@code optX}
    * are optional, and {@link #build()} validates. Unset options take the chosen profile's defaults
-   * from {@link AlrcConfig} ({@code reference} unless {@link #optProfile} says otherwise); they are
-   * not restated here.
+   * from {@link AlrcConfig} ({@code auto}, the scale-free start, unless {@link #optProfile} says
+   * otherwise); they are not restated here. The options have the names of {@link
+   * AlrcConfig.Builder}'s methods with {@code opt} in front.
+   *
+   * <p>Where the moments start is one choice: {@link #optInitialMoments(double, double)} (fixed
+   * moments, a pair) or the auto start (the default; {@link #optWarmup(int)} sets its length).
    */
   public static final class Builder {
     private PerExampleLoss base;
@@ -419,6 +463,7 @@ public final class StatefulAlrcLoss extends Loss {
     private Double beta2;
     private Double initialMu1;
     private Double initialMu2;
+    private Integer warmup;
     private Double eps;
     private Integer nonFiniteLimit;
     private Integer warmupLosses;
@@ -438,7 +483,10 @@ public final class StatefulAlrcLoss extends Loss {
       return this;
     }
 
-    /** The parameter profile whose defaults the unset options take; default {@code reference}. */
+    /**
+     * The parameter profile whose defaults the unset options take; default {@code auto}. {@code
+     * reference} and {@code cifar2019} are the authors' constants, fixed initial moments included.
+     */
     public Builder optProfile(AlrcConfig.Profile profile) {
       this.profile = profile;
       return this;
@@ -475,19 +523,50 @@ public final class StatefulAlrcLoss extends Loss {
       return this;
     }
 
-    /** {@code mu1(0)}, the initial running mean of the loss. */
+    /**
+     * Fixed initial moments: {@code mu1(0)}, the initial running mean of the loss, and {@code
+     * mu2(0)}, that of its square ({@code > mu1^2}); replaces the auto start.
+     */
+    public Builder optInitialMoments(double mu1, double mu2) {
+      this.initialMu1 = mu1;
+      this.initialMu2 = mu2;
+      return this;
+    }
+
+    /**
+     * {@code mu1(0)}: one half of {@link #optInitialMoments(double, double)}; {@link #build()}
+     * fails unless {@link #optInitialMu2(double)} is set too.
+     *
+     * @deprecated set the pair with {@link #optInitialMoments(double, double)}
+     */
+    @Deprecated
     public Builder optInitialMu1(double mu1) {
       this.initialMu1 = mu1;
       return this;
     }
 
-    /** {@code mu2(0)}, the initial running mean of the squared loss. */
+    /**
+     * {@code mu2(0)}: one half of {@link #optInitialMoments(double, double)}; {@link #build()}
+     * fails unless {@link #optInitialMu1(double)} is set too.
+     *
+     * @deprecated set the pair with {@link #optInitialMoments(double, double)}
+     */
+    @Deprecated
     public Builder optInitialMu2(double mu2) {
       this.initialMu2 = mu2;
       return this;
     }
 
-    /** Added to the variance under the square root. */
+    /**
+     * The auto start's warm-up length in example losses ({@link AlrcConfig.Builder#warmup(int)});
+     * with a profile of fixed moments it replaces them by the auto start.
+     */
+    public Builder optWarmup(int k) {
+      this.warmup = k;
+      return this;
+    }
+
+    /** Added to the variance under the square root (relative to {@code mu2} with the auto start). */
     public Builder optEps(double eps) {
       this.eps = eps;
       return this;
@@ -502,7 +581,14 @@ public final class StatefulAlrcLoss extends Loss {
       return this;
     }
 
-    /** Extension: estimate the initial moments from the first {@code k} example losses. */
+    /**
+     * Legacy extension: the plain mean of the first {@code k} example losses replaces fixed
+     * initial moments ({@link AlrcConfig.Builder#warmupLosses(int)}); needs a profile with fixed
+     * moments, e.g. {@code optProfile(AlrcConfig.Profile.REFERENCE)}.
+     *
+     * @deprecated outlier-sensitive: use the auto start ({@link #optWarmup(int)}, the default)
+     */
+    @Deprecated
     public Builder optWarmupLosses(int k) {
       this.warmupLosses = k;
       return this;
@@ -518,8 +604,10 @@ public final class StatefulAlrcLoss extends Loss {
      * Validates and builds.
      *
      * @throws IllegalArgumentException if no base loss is set, if {@code optConfig} is combined
-     *     with per-field options or a profile, or naming the first invalid parameter
+     *     with per-field options or a profile, if one initial moment is set without the other, or
+     *     naming the first invalid parameter
      */
+    @SuppressWarnings("deprecation") // the core builder's halves and legacy warm-up, on purpose
     public StatefulAlrcLoss build() {
       if (base == null) {
         throw new IllegalArgumentException(
@@ -536,8 +624,17 @@ public final class StatefulAlrcLoss extends Loss {
         }
         resolved = config;
       } else {
+        if ((initialMu1 == null) != (initialMu2 == null)) {
+          throw new IllegalArgumentException(
+              (initialMu1 != null
+                      ? "optInitialMu1 (" + initialMu1 + ") was set without optInitialMu2"
+                      : "optInitialMu2 (" + initialMu2 + ") was set without optInitialMu1")
+                  + ": the initial moments mu1(0) (initialMu1, the mean) and mu2(0) (initialMu2,"
+                  + " the mean square of the loss) are a pair; set both with"
+                  + " optInitialMoments(mu1, mu2), or neither for the auto start");
+        }
         AlrcConfig.Builder b =
-            (profile != null ? profile : AlrcConfig.Profile.REFERENCE).builder();
+            (profile != null ? profile : AlrcConfig.Profile.AUTO).builder();
         if (n != null) {
           b.n(n);
         }
@@ -548,10 +645,10 @@ public final class StatefulAlrcLoss extends Loss {
           b.beta2(beta2);
         }
         if (initialMu1 != null) {
-          b.initialMu1(initialMu1);
+          b.initialMoments(initialMu1, initialMu2);
         }
-        if (initialMu2 != null) {
-          b.initialMu2(initialMu2);
+        if (warmup != null) {
+          b.warmup(warmup);
         }
         if (eps != null) {
           b.eps(eps);
@@ -582,11 +679,11 @@ public final class StatefulAlrcLoss extends Loss {
       if (beta1 != null || beta2 != null) {
         out.add("optBeta");
       }
-      if (initialMu1 != null) {
-        out.add("optInitialMu1");
+      if (initialMu1 != null || initialMu2 != null) {
+        out.add("optInitialMoments");
       }
-      if (initialMu2 != null) {
-        out.add("optInitialMu2");
+      if (warmup != null) {
+        out.add("optWarmup");
       }
       if (eps != null) {
         out.add("optEps");

@@ -32,6 +32,11 @@ class StatefulAlrcLossTest {
   /** A per-example loss equal to the predictions: the losses are given directly. */
   private static final PerExampleLoss IDENTITY = (labels, predictions) -> predictions.head().reshape(-1);
 
+  /** ALRC with the authors' reference profile, whose spec vectors the tests check. */
+  private static StatefulAlrcLoss reference(PerExampleLoss base) {
+    return AlrcLoss.builder().setBaseLoss(base).optProfile(AlrcConfig.Profile.REFERENCE).build();
+  }
+
   private static float[] evaluateAndGradient(StatefulAlrcLoss loss, NDManager m, float[] losses,
       float[] value) {
     NDArray x = m.create(losses);
@@ -48,7 +53,7 @@ class StatefulAlrcLossTest {
 
   @Test
   void specVectorFromFreshState() {
-    StatefulAlrcLoss loss = AlrcLoss.wrap(IDENTITY);
+    StatefulAlrcLoss loss = reference(IDENTITY);
     try (NDManager m = NDManager.newBaseManager()) {
       float[] value = new float[1];
       float[] grad = evaluateAndGradient(loss, m, new float[] {5, 80, 20, 200}, value);
@@ -124,8 +129,7 @@ class StatefulAlrcLossTest {
     StatefulAlrcLoss loss =
         AlrcLoss.builder()
             .setBaseLoss(PerExampleLosses.mse())
-            .optInitialMu1(0.1)
-            .optInitialMu2(0.02)
+            .optInitialMoments(0.1, 0.02)
             .build();
     try (Model model = DjlTestSupport.linearModel("grad-check");
         Trainer trainer = DjlTestSupport.trainer(model, loss, DjlTestSupport.adam(0.01f), in)) {
@@ -181,7 +185,7 @@ class StatefulAlrcLossTest {
 
   @Test
   void evaluateNeverAdvancesAndCommitAdvancesOnce() {
-    StatefulAlrcLoss loss = AlrcLoss.wrap(IDENTITY);
+    StatefulAlrcLoss loss = reference(IDENTITY);
     AlrcState fresh = loss.state();
     try (NDManager m = NDManager.newBaseManager()) {
       NDList x = new NDList(m.create(new float[] {5, 80, 20, 200}));
@@ -219,7 +223,12 @@ class StatefulAlrcLossTest {
 
   @Test
   void nonFiniteLossIsDiscardedOrRecordedAsTheCoreDoes() {
-    StatefulAlrcLoss loss = AlrcLoss.builder().setBaseLoss(IDENTITY).optNonFiniteLimit(2).build();
+    StatefulAlrcLoss loss =
+        AlrcLoss.builder()
+            .setBaseLoss(IDENTITY)
+            .optProfile(AlrcConfig.Profile.REFERENCE)
+            .optNonFiniteLimit(2)
+            .build();
     try (NDManager m = NDManager.newBaseManager()) {
       NDList bad = new NDList(m.create(new float[] {5, Float.NaN, 20}));
       NDArray value = loss.evaluate(bad, bad);
@@ -293,8 +302,19 @@ class StatefulAlrcLossTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation")
   void builderTakesDefaultsFromTheCoreAndValidates() {
-    assertThat(AlrcLoss.wrap(IDENTITY).config()).isEqualTo(AlrcConfig.reference());
+    assertThat(AlrcLoss.wrap(IDENTITY).config())
+        .as("without initial moments: the auto start")
+        .isEqualTo(AlrcConfig.auto());
+    assertThat(AlrcLoss.builder().setBaseLoss(IDENTITY).build().config()).isEqualTo(AlrcConfig.auto());
+    assertThat(reference(IDENTITY).config()).isEqualTo(AlrcConfig.reference());
+    assertThat(
+            AlrcLoss.builder().setBaseLoss(IDENTITY).optInitialMoments(0.1, 0.02).build().config())
+        .as("explicit moments: the auto profile's constants with a fixed start")
+        .isEqualTo(AlrcConfig.builder().initialMoments(0.1, 0.02).build());
+    assertThat(AlrcLoss.builder().setBaseLoss(IDENTITY).optWarmup(16).build().config().warmup())
+        .isEqualTo(16);
     assertThat(
             AlrcLoss.builder()
                 .setBaseLoss(IDENTITY)
@@ -317,5 +337,127 @@ class StatefulAlrcLossTest {
             () -> AlrcLoss.builder().setBaseLoss(IDENTITY).optInitialMu2(400).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("initialMu2");
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void oneInitialMomentAloneIsAnErrorThatSaysToSetBoth() {
+    assertThatThrownBy(
+            () ->
+                AlrcLoss.builder()
+                    .setBaseLoss(IDENTITY)
+                    .optProfile(AlrcConfig.Profile.REFERENCE)
+                    .optInitialMu1(0.05)
+                    .build())
+        .as("the trap: mu1(0) 0.05 with the profile's mu2(0) 900")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "optInitialMu1 (0.05) was set without optInitialMu2: the initial moments mu1(0)"
+                + " (initialMu1, the mean) and mu2(0) (initialMu2, the mean square of the loss)"
+                + " are a pair; set both with optInitialMoments(mu1, mu2), or neither for the auto"
+                + " start");
+    assertThat(
+            AlrcLoss.builder()
+                .setBaseLoss(IDENTITY)
+                .optInitialMu1(0.1)
+                .optInitialMu2(0.02)
+                .build()
+                .config())
+        .as("both halves are the pair")
+        .isEqualTo(AlrcConfig.builder().initialMoments(0.1, 0.02).build());
+    assertThatThrownBy(
+            () ->
+                AlrcLoss.builder()
+                    .setBaseLoss(IDENTITY)
+                    .optInitialMoments(0.1, 0.02)
+                    .optWarmup(64)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("exclude each other");
+  }
+
+  @Test
+  void anEvaluationThatReplacesAnUncommittedOneIsCounted() {
+    StatefulAlrcLoss loss = AlrcLoss.wrap(IDENTITY);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDList x = new NDList(m.create(new float[] {0.01f, 0.02f, 0.03f, 0.04f}));
+      loss.evaluate(x, x);
+      assertThat(loss.replacedEvaluations()).as("one pending evaluation is fine").isZero();
+      loss.commit();
+      loss.evaluate(x, x);
+      loss.discard();
+      loss.evaluate(x, x);
+      assertThat(loss.replacedEvaluations()).as("after a commit or a discard").isZero();
+
+      // the silent no-op: a loop without a StepGuard or commit()
+      loss.evaluate(x, x);
+      loss.evaluate(x, x);
+      assertThat(loss.replacedEvaluations())
+          .as("each replaced evaluation counts (the first is logged at WARN)")
+          .isEqualTo(2);
+      assertThat(loss.state().steps()).as("and nothing moved").isEqualTo(1);
+      loss.reset();
+      assertThat(loss.replacedEvaluations()).as("reset keeps the count").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void theDefaultClipsSmallScaleOutliersAfterItsWarmup() {
+    // losses of order 0.05 with a 100x outlier: reference's threshold stays near 75 and clips
+    // nothing; the default learns the scale within its 64-loss warm-up
+    StatefulAlrcLoss auto = AlrcLoss.wrap(IDENTITY);
+    StatefulAlrcLoss ref = reference(IDENTITY);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    try (NDManager m = NDManager.newBaseManager()) {
+      for (int step = 0; step < 20; step++) {
+        float[] batch = new float[8];
+        for (int i = 0; i < batch.length; i++) {
+          batch[i] = (float) (0.05 * Math.exp(0.5 * r.nextGaussian()));
+        }
+        if (step == 12) {
+          batch[3] *= 100;
+        }
+        for (StatefulAlrcLoss loss : new StatefulAlrcLoss[] {auto, ref}) {
+          NDList x = new NDList(m.create(batch));
+          loss.evaluate(x, x);
+          AlrcStep committed = loss.commit();
+          if (step == 12 && loss == auto) {
+            assertThat(committed.scale(3)).as("the default clips the outlier").isLessThan(0.1);
+          } else if (step == 12) {
+            assertThat(committed.scale(3)).as("reference does not").isEqualTo(1);
+          }
+        }
+        if (step == 7) {
+          assertThat(auto.lastTelemetry().orElseThrow().warmup())
+              .as("step 8 completes the 64-loss warm-up")
+              .isTrue();
+        }
+        if (step == 8) {
+          assertThat(auto.lastTelemetry().orElseThrow().warmup()).isFalse();
+        }
+      }
+    }
+    assertThat(auto.lastStep().orElseThrow().lmax()).as("the default's threshold").isLessThan(1);
+    assertThat(ref.lastStep().orElseThrow().lmax()).as("reference's").isGreaterThan(70);
+  }
+
+  @Test
+  void snapshotsOfTheAutoStartRoundTripInTheMiddleOfTheWarmup() {
+    StatefulAlrcLoss loss = AlrcLoss.wrap(IDENTITY);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDList x = new NDList(m.create(new float[] {0.3f, 0.1f, 0.2f, 5f}));
+      loss.evaluate(x, x);
+      loss.commit();
+      byte[] bytes = loss.snapshot();
+      StatefulAlrcLoss restored = AlrcLoss.wrap(IDENTITY);
+      restored.restore(bytes);
+      assertThat(restored.state()).isEqualTo(loss.state());
+      assertThat(restored.state().warmupBufferSize()).as("mid-warm-up: the buffer").isEqualTo(4);
+      for (StatefulAlrcLoss l : new StatefulAlrcLoss[] {loss, restored}) {
+        l.evaluate(x, x);
+        l.commit();
+      }
+      assertThat(restored.state()).as("they continue alike").isEqualTo(loss.state());
+    }
   }
 }
