@@ -168,7 +168,7 @@ class ReadmeExampleTest {
         .optN(3)
         .build();
     // README end
-    assertThat(loss.getName()).isEqualTo("ALRC_SqrtAbove50(25xMeanPower4)");
+    assertThat(loss.getName()).isEqualTo("SqrtAbove50(25xMeanPower4)");
     try (NDManager m = NDManager.newBaseManager()) {
       NDList l = new NDList(m.create(new float[] {0, 1}, new Shape(2, 1)));
       NDList p = new NDList(m.zeros(new Shape(2, 1)));

@@ -25,6 +25,8 @@ package io.alrc.tensorboard;
  *   <tr><td>{@value #LEARNING_RATE}</td><td>the optimizer's learning rate this step</td></tr>
  *   <tr><td>{@value #GRADIENT_NORM}</td><td>the global L2 norm of all gradients before any
  *       gradient stabilizer</td></tr>
+ *   <tr><td>{@value #VALIDATION_LOSS}</td><td>the mean loss over a validation set, at the step
+ *       after which it was measured</td></tr>
  *   <tr><td>{@code <kind>/threshold}, {@code <kind>/min_scale}</td><td>a gradient stabilizer's
  *       threshold and the smallest scale it applied (1 when it left the gradients alone), e.g.
  *       {@code zclip/threshold}; see {@link #stabilizer(String, String)}</td></tr>
@@ -48,6 +50,9 @@ public final class TrainingTags {
 
   /** The global gradient norm before any stabilizer. */
   public static final String GRADIENT_NORM = "train/gradient_norm";
+
+  /** The validation loss. */
+  public static final String VALIDATION_LOSS = "validate/loss";
 
   /** ALRC's threshold {@code lmax}. */
   public static final String ALRC_THRESHOLD = "alrc/threshold";
