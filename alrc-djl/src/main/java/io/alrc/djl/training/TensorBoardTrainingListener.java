@@ -71,6 +71,7 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
   private boolean pendingApplied;
   private Map<String, Double> pending;
   private boolean closed;
+  private UncheckedIOException failure;
 
   private TensorBoardTrainingListener(Builder b) {
     this.guard = b.guard;
@@ -113,6 +114,9 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
 
   private synchronized void onReport(StepReport r) {
     checkOpen();
+    if (failure != null) {
+      throw failure;
+    }
     writePending();
     Map<String, Double> v = new LinkedHashMap<>();
     if (!r.skipped() && r.alrc() != null) {
@@ -168,6 +172,9 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
     if (closed) {
       return;
     }
+    if (failure != null) {
+      throw failure;
+    }
     writePending();
     TrainingResult result = trainer.getTrainingResult();
     Float validation = result.getValidateLoss();
@@ -179,7 +186,7 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
         writer.flush();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw failed(e);
     }
   }
 
@@ -201,7 +208,7 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
    * Writes the last step and closes the file; later reports of the guard then fail. A second call
    * does nothing.
    *
-   * @throws UncheckedIOException if writing or closing fails
+   * @throws UncheckedIOException if writing or closing fails, or an earlier write failed
    */
   @Override
   public synchronized void close() {
@@ -209,16 +216,21 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
       return;
     }
     try {
-      writePending();
+      if (failure == null) {
+        writePending();
+      }
     } finally {
       closed = true;
       if (writer != null) {
         try {
           writer.close();
         } catch (IOException e) {
-          throw new UncheckedIOException(e);
+          failed(e);
         }
       }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -235,8 +247,18 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
     try {
       open(pendingStep).scalars(pendingStep, v);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw failed(e);
     }
+  }
+
+  /** The first failure is kept: every later report, epoch end and close throws it again. */
+  private UncheckedIOException failed(IOException e) {
+    if (failure == null) {
+      failure =
+          new UncheckedIOException(
+              "TensorBoard events of " + logDir + " could not be written: " + e.getMessage(), e);
+    }
+    return failure;
   }
 
   private double currentLearningRate(long step) {
