@@ -2,6 +2,7 @@ package io.alrc.djl.training;
 
 import ai.djl.Device;
 import ai.djl.metric.Metrics;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
@@ -306,7 +307,7 @@ public final class StepGuard implements TrainingListener {
     double norm = Double.NaN;
     List<StepTelemetry> applied = new ArrayList<>(stabilizers.size());
     if (reason == null) {
-      try (Gradients g = Gradients.of(parameters)) {
+      try (Gradients g = gradientsOf(parameters)) {
         norm = g.globalNorm();
         if (!Double.isFinite(norm)) {
           reason = "gradient norm is " + norm;
@@ -580,6 +581,30 @@ public final class StepGuard implements TrainingListener {
   private void notifyReport(StepReport report) {
     for (Consumer<StepReport> l : reportListeners) {
       l.accept(report);
+    }
+  }
+
+  /**
+   * The step's gradients; a parameter without one gets a message naming DJL's trap of weights
+   * loaded after {@code trainer.initialize}.
+   */
+  private static Gradients gradientsOf(ParameterList parameters) {
+    try {
+      return Gradients.of(parameters);
+    } catch (IllegalStateException e) {
+      for (var pair : parameters) {
+        Parameter p = pair.getValue();
+        if (p.requiresGradient() && p.isInitialized() && !p.getArray().hasGradient()) {
+          throw new IllegalStateException(
+              "parameter " + pair.getKey() + " has no gradient: its array was replaced after"
+                  + " trainer.initialize (by Block.loadParameters, Model.load or"
+                  + " Parameter.setArray), and the trainer trains the array it kept then, not this"
+                  + " one. Load the weights before trainer.initialize, or copy them into the"
+                  + " existing arrays in place (parameter.getArray().set(...))",
+              e);
+        }
+      }
+      throw e;
     }
   }
 
