@@ -53,7 +53,10 @@ import java.util.regex.Pattern;
  * simple_value}s. This is the scalar format of TensorFlow 1.x's {@code tf.summary.scalar} and
  * {@code tf.summary.FileWriter}; TensorBoard 1.x reads it directly and TensorBoard 2.x converts it on
  * load ({@code tensorboard/data_compat.py}, {@code migrate_value}: "TensorBoard continues to
- * support old-style values on disk", a {@code simple_value} becoming a scalar tensor). Values are
+ * support old-style values on disk", a {@code simple_value} becoming a scalar tensor). TensorBoard
+ * 2.22's own loaders ({@code event_file_loader} with {@code plugin_event_accumulator}, and the older
+ * {@code event_accumulator}'s {@code Scalars}) were run on files of this writer, a resumed one
+ * included, and read every value. Values are
  * float32, as {@code simple_value} is: about 7 significant digits; a double beyond float range is
  * written as an infinity, and NaN stays NaN.
  *
