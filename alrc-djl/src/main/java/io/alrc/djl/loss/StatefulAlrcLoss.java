@@ -84,7 +84,8 @@ import java.util.Set;
  * <h2>Thread safety</h2>
  *
  * Not thread-safe in general: one instance belongs to one training. The pending evaluations are
- * guarded, so DJL's multi-device training may evaluate splits from several threads.
+ * guarded, so splits may be evaluated from several threads (multi-device training, which {@link
+ * io.alrc.djl.training.StepGuard} does not support).
  */
 public final class StatefulAlrcLoss extends Loss {
   private final PerExampleLoss base;

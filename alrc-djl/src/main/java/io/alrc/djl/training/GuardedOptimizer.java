@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * An {@link Optimizer} that applies its delegate's update only in steps its {@link StepGuard} let
- * through. Get one from {@link StepGuard#wrap(Optimizer)} and give it to the {@code
- * TrainingConfig}.
+ * through. {@link StepGuard#configure} puts one into the {@code TrainingConfig}; for a config built by
+ * hand, get it from {@link StepGuard#wrap(Optimizer)}.
  *
  * <p>Why a decorator: {@code EasyTrain.fit} always calls {@code trainer.step()}, which calls {@code
  * Optimizer.update(parameterId, weight, grad)} once per trainable parameter. In a skipped step this
