@@ -58,8 +58,9 @@ import java.util.Set;
  * <p>The accumulator methods ({@code addAccumulator}, {@code updateAccumulators}, ...) are handed
  * to the wrapped loss as a batch mean, as DJL's {@code AbstractCompositeLoss} hands them to its
  * components: training and validation logs show the <em>unclipped</em> mean loss, under the base
- * loss's name (e.g. {@code MSE}, see {@link Builder#optName}), and they never touch ALRC's state. The batch of a training step whose loss was not finite is left out of the
- * accumulators, so epoch means stay finite across a skipped step (a per-batch value such as DJL's
+ * loss's name (e.g. {@code MSE}, see {@link Builder#optName}), and they never touch ALRC's state.
+ * The batch of a training step whose loss was not finite is left out of the accumulators, so
+ * epoch means stay finite across a skipped step (a per-batch value such as DJL's
  * {@code train/all} then reads NaN for that batch, which is why {@link
  * io.alrc.djl.training.StepGuard#withoutDivergenceCheck} exists).
  *
