@@ -5,6 +5,8 @@ import io.alrc.AlrcState;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalDouble;
 
 /**
@@ -57,14 +59,42 @@ public record AlrcSnapshot(AlrcConfig config, AlrcState state) {
   /**
    * The state, after checking that the snapshot was taken with {@code expected}.
    *
-   * @throws IllegalStateException if the snapshot's configuration differs, naming both
+   * @throws IllegalStateException if the snapshot's configuration differs, naming the fields that
+   *     differ and both values of each, e.g. {@code snapshot was taken with n 2.0, eps 0.001; this
+   *     configuration has n 3.0, eps 1.0E-8}
    */
   public AlrcState stateFor(AlrcConfig expected) {
     if (!config.equals(expected)) {
+      List<String> found = new ArrayList<>();
+      List<String> wanted = new ArrayList<>();
+      differ("n", config.n(), expected.n(), found, wanted);
+      differ("beta1", config.beta1(), expected.beta1(), found, wanted);
+      differ("beta2", config.beta2(), expected.beta2(), found, wanted);
+      differ("gamma1", config.gamma1(), expected.gamma1(), found, wanted);
+      differ("gamma2", config.gamma2(), expected.gamma2(), found, wanted);
+      differ("initialMu1", config.initialMu1(), expected.initialMu1(), found, wanted);
+      differ("initialMu2", config.initialMu2(), expected.initialMu2(), found, wanted);
+      differ("eps", config.eps(), expected.eps(), found, wanted);
+      differ("nonFiniteLimit", config.nonFiniteLimit(), expected.nonFiniteLimit(), found, wanted);
+      differ("warmupLosses", config.warmupLosses(), expected.warmupLosses(), found, wanted);
+      differ("lowerN", lowerN(config), lowerN(expected), found, wanted);
       throw new IllegalStateException(
-          "snapshot was taken with " + config + ", not with " + expected);
+          "snapshot was taken with " + String.join(", ", found) + "; this configuration has "
+              + String.join(", ", wanted));
     }
     return state;
+  }
+
+  private static void differ(
+      String name, Object found, Object expected, List<String> foundOut, List<String> wantedOut) {
+    if (!found.equals(expected)) {
+      foundOut.add(name + " " + found);
+      wantedOut.add(name + " " + expected);
+    }
+  }
+
+  private static String lowerN(AlrcConfig c) {
+    return c.lowerN().isPresent() ? Double.toString(c.lowerN().getAsDouble()) : "none";
   }
 
   private void writePayload(DataOutputStream out) throws IOException {

@@ -128,7 +128,16 @@ class AlrcSnapshotTest {
     assertThatThrownBy(() -> snapshot.stateFor(other))
         .as("a state only continues the configuration it was taken with")
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("snapshot was taken with " + reference + ", not with " + other);
+        .hasMessage(
+            "snapshot was taken with n 3.0, beta1 0.999, beta2 0.999, gamma1 "
+                + reference.gamma1() + ", gamma2 " + reference.gamma2() + ", initialMu1 25.0,"
+                + " initialMu2 900.0, eps 1.0E-8; this configuration has n 2.0, beta1 0.997,"
+                + " beta2 0.997, gamma1 0.001, gamma2 0.001, initialMu1 10.0, initialMu2 400.0,"
+                + " eps 0.001");
+    AlrcConfig n2 = AlrcConfig.Profile.REFERENCE.builder().n(2).build();
+    assertThatThrownBy(() -> snapshot.stateFor(n2))
+        .as("only the fields that differ")
+        .hasMessage("snapshot was taken with n 3.0; this configuration has n 2.0");
     assertThat(snapshot.stateFor(AlrcConfig.reference()))
         .as("an equal configuration gets the state")
         .isEqualTo(AlrcState.initial(reference));

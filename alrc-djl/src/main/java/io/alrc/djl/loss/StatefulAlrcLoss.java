@@ -54,8 +54,10 @@ import org.slf4j.LoggerFactory;
  * statistics advance when the step is {@link #commit() committed}, once, after backward and before
  * the optimizer step; a step that must not count (a non-finite loss or gradient) is {@link
  * #discard() discarded} instead. {@link io.alrc.djl.training.StepGuard} does this for you, as a
- * {@code TrainingListener} in {@code EasyTrain.fit} or by one call in a hand-written loop. With
- * several devices, the pending evaluations of all devices are committed as one batch.
+ * {@code TrainingListener} in {@code EasyTrain.fit} or by one call in a hand-written loop. The
+ * guard supports one device and refuses a multi-device configuration; a loop that commits by
+ * itself and evaluates on several devices gets their pending evaluations committed as one batch
+ * (not tested on several devices: DJL's PyTorch engine offers a single CPU device).
  *
  * <p>An evaluation that replaces a pending one of the same device, with no commit or discard in
  * between, is counted ({@link #replacedEvaluations()}) and the first such replacement is logged at
@@ -65,9 +67,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The accumulator methods ({@code addAccumulator}, {@code updateAccumulators}, ...) are handed
  * to the wrapped loss as a batch mean, as DJL's {@code AbstractCompositeLoss} hands them to its
- * components: training and validation logs show the <em>unclipped</em> mean loss, and they never
- * touch ALRC's state. The batch of a training step whose loss was not finite is left out of the
- * accumulators, so epoch means stay finite across a skipped step (a per-batch value such as DJL's
+ * components: training and validation logs show the <em>unclipped</em> mean loss, under the base
+ * loss's name (e.g. {@code MSE}, see {@link Builder#optName}), and they never touch ALRC's state.
+ * The batch of a training step whose loss was not finite is left out of the accumulators, so
+ * epoch means stay finite across a skipped step (a per-batch value such as DJL's
  * {@code train/all} then reads NaN for that batch, which is why {@link
  * io.alrc.djl.training.StepGuard#withoutDivergenceCheck} exists).
  *
@@ -92,7 +95,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Thread safety</h2>
  *
  * Not thread-safe in general: one instance belongs to one training. The pending evaluations are
- * guarded, so DJL's multi-device training may evaluate splits from several threads.
+ * guarded, so splits may be evaluated from several threads (multi-device training, which {@link
+ * io.alrc.djl.training.StepGuard} does not support).
  */
 public final class StatefulAlrcLoss extends Loss {
   private static final Logger LOG = LoggerFactory.getLogger(StatefulAlrcLoss.class);
@@ -477,7 +481,13 @@ public final class StatefulAlrcLoss extends Loss {
       return this;
     }
 
-    /** The loss's name in DJL's logs; default {@code "ALRC_" + baseLoss.name()}. */
+    /**
+     * The loss's name in DJL's logs, where it labels what the accumulators report: the
+     * <em>unclipped</em> batch mean. Default {@code baseLoss.name()} (e.g. {@code MSE}), the name
+     * of the same loss without ALRC ({@link PerExampleLosses#batchMean}), so runs with and without
+     * ALRC log it under one metric name; {@link io.alrc.djl.training.StepGuard#evaluators()} log
+     * the clipped objective as {@code alrc_objective}.
+     */
     public Builder optName(String name) {
       this.name = name;
       return this;
@@ -664,7 +674,7 @@ public final class StatefulAlrcLoss extends Loss {
         }
         resolved = b.build();
       }
-      String resolvedName = name != null ? name : "ALRC_" + base.name();
+      String resolvedName = name != null ? name : base.name();
       if (resolvedName.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }

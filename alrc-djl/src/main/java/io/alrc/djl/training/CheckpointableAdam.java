@@ -1,5 +1,6 @@
 package io.alrc.djl.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -58,7 +59,9 @@ import java.util.Map;
  * #setLearningRate(float)} replaces it with a fixed value, for loops that compute their own
  * schedule. DJL gives parameters random ids per process, so {@link #save} and {@link #load} match
  * state to parameters by their position in the model's {@link ParameterList}, which is stable for
- * a given network. float32 parameters only. Not thread-safe (one trainer, one thread).
+ * a given network. float32 parameters only, on one device (a second device's update of the same
+ * parameter throws: DJL's multi-device training would apply the moments once per device). Not
+ * thread-safe (one trainer, one thread).
  */
 public final class CheckpointableAdam extends Optimizer {
   /** Moments as NDArray.encode() bytes (before the fused update). */
@@ -77,6 +80,7 @@ public final class CheckpointableAdam extends Optimizer {
   private float[] gradScratch = new float[0];
   private float[] zeros = new float[0];
   private boolean directMemory = true;
+  private float lastLearningRate = Float.NaN;
 
   private static final class Moments {
     int count;
@@ -84,6 +88,8 @@ public final class CheckpointableAdam extends Optimizer {
     float[] variance;
     /** Null until the first update checked whether the direct buffers are the arrays' memory. */
     Boolean direct;
+    /** The device of the first update: the moments belong to one device's copy of the weight. */
+    Device device;
   }
 
   private CheckpointableAdam(Builder builder) {
@@ -125,6 +131,15 @@ public final class CheckpointableAdam extends Optimizer {
           "Adam moments of parameter " + parameterId + " have " + m.mean.length
               + " elements, the parameter has " + n);
     }
+    if (m.device == null) {
+      m.device = weight.getDevice();
+    } else if (!m.device.equals(weight.getDevice())) {
+      throw new IllegalStateException(
+          "CheckpointableAdam keeps one set of moments per parameter and supports one device:"
+              + " parameter " + parameterId + " was updated on " + m.device + " and now on "
+              + weight.getDevice() + " (DJL's multi-device training updates each parameter once"
+              + " per device, which would apply the moments twice); train on one device");
+    }
     if (!directMemory) {
       m.direct = false;
     }
@@ -132,6 +147,7 @@ public final class CheckpointableAdam extends Optimizer {
     double coef1 = 1.0 - Math.pow(beta1, t);
     double coef2 = 1.0 - Math.pow(beta2, t);
     float lr = learningRate.getNewValue(parameterId, t);
+    lastLearningRate = lr;
     float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
     float weightDecay = getWeightDecay();
     if (!Float.isFinite(corrected) || !Float.isFinite(weightDecay)) {
@@ -255,6 +271,14 @@ public final class CheckpointableAdam extends Optimizer {
   boolean writesDirectly() {
     return !moments.isEmpty()
         && moments.values().stream().allMatch(m -> Boolean.TRUE.equals(m.direct));
+  }
+
+  /**
+   * The learning rate of the most recent update (before bias correction), as the tracker gave it;
+   * NaN before the first update. With a per-step schedule it is the rate of the last step taken.
+   */
+  public float lastLearningRate() {
+    return lastLearningRate;
   }
 
   /** The number of updates applied to the parameter {@code parameter} so far. */

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * An {@link Optimizer} that applies its delegate's update only in steps its {@link StepGuard} let
- * through. Get one from {@link StepGuard#wrap(Optimizer)} and give it to the {@code
- * TrainingConfig}.
+ * through. {@link StepGuard#configure} puts one into the {@code TrainingConfig}; for a config built by
+ * hand, get it from {@link StepGuard#wrap(Optimizer)}.
  *
  * <p>Why a decorator: {@code EasyTrain.fit} always calls {@code trainer.step()}, which calls {@code
  * Optimizer.update(parameterId, weight, grad)} once per trainable parameter. In a skipped step this
@@ -23,8 +23,9 @@ import java.util.Map;
  * zero, so that check still passes.
  *
  * <p>It also checks the wiring: an update before any {@link StepGuard#afterBackward} decision, or
- * a second update of a parameter under the same decision (afterBackward did not run for a step),
- * throws {@link IllegalStateException}. Not thread-safe, like DJL's optimizers.
+ * a second update of a parameter under the same decision (afterBackward did not run for a step,
+ * or DJL updates the parameter once per device in multi-device training, which the guard does not
+ * support), throws {@link IllegalStateException}. Not thread-safe, like DJL's optimizers.
  */
 public final class GuardedOptimizer extends Optimizer {
   private final StepGuard guard;
@@ -62,7 +63,8 @@ public final class GuardedOptimizer extends Optimizer {
       throw new IllegalStateException(
           "parameter " + parameterId + " would be updated twice under the decision of step "
               + guard.steps() + ": StepGuard.afterBackward must run once after every backward,"
-              + " before trainer.step()");
+              + " before trainer.step(); and the guard supports one device (DJL updates each"
+              + " parameter once per device)");
     }
     guard.acknowledge(decision);
     if (guard.skipping()) {

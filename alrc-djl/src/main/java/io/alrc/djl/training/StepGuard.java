@@ -1,11 +1,17 @@
 package io.alrc.djl.training;
 
+import ai.djl.Device;
+import ai.djl.metric.Metrics;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
+import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.listener.DivergenceCheckTrainingListener;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
 import io.alrc.AlrcConfig;
+import io.alrc.AlrcStep;
 import io.alrc.NonFiniteStepException;
 import io.alrc.djl.loss.StatefulAlrcLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
@@ -13,8 +19,10 @@ import io.alrc.djl.stabilizer.Gradients;
 import io.alrc.telemetry.StepTelemetry;
 import io.alrc.snapshot.SnapshotFormat;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,22 +46,40 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Wiring</h2>
  *
- * Two parts, because DJL offers no single hook for both: the guard is a {@link TrainingListener}
+ * DJL offers no single hook for both halves of the job: the guard is a {@link TrainingListener}
  * ({@code onTrainingBatch} runs after backward and before {@code Trainer.step()}), and {@link
  * #wrap(Optimizer)} returns the {@link GuardedOptimizer} that carries a skip decision into {@code
- * Trainer.step()}, which {@code EasyTrain.fit} always calls.
+ * Trainer.step()}, which {@code EasyTrain.fit} always calls. {@link #configure(DefaultTrainingConfig)}
+ * does all of it in one call for {@code EasyTrain.fit}; hand-written loops wrap the optimizer and
+ * call {@link #afterBackward(Trainer)} themselves:
  *
  * <pre>{@code
- * // EasyTrain.fit
- * config.optOptimizer(guard.wrap(Optimizer.adam().build())).addTrainingListeners(guard);
- * // hand-written loop, per step
+ * // EasyTrain.fit: wraps the config's optimizer, puts the guard first among the listeners, drops
+ * // DJL's divergence check, adds the telemetry evaluators
+ * guard.configure(new DefaultTrainingConfig(loss).optOptimizer(adam)
+ *     .addTrainingListeners(TrainingListener.Defaults.logging()));
+ * // hand-written loop: config.optOptimizer(guard.wrap(adam)), then per step
  * try (GradientCollector c = trainer.newGradientCollector()) { c.backward(loss.evaluate(labels, preds)); }
  * guard.afterBackward(trainer);
  * trainer.step();                  // always: a skipped step is skipped inside the optimizer
  * }</pre>
  *
- * With DJL's default listeners, pass them through {@link #withoutDivergenceCheck}: DJL's divergence
- * check would stop training at the first NaN batch, before the guard can skip it.
+ * Without {@code configure}, pass DJL's default listeners through {@link #withoutDivergenceCheck}:
+ * DJL's divergence check would stop training at the first NaN batch, before the guard can skip it.
+ *
+ * <h2>Telemetry</h2>
+ *
+ * Each step's {@link StepReport} goes to {@link #lastReport()}, to the report listeners ({@link
+ * Builder#optReportListener}, {@link #addReportListener}, e.g. a {@link TensorBoardTrainingListener}),
+ * and, when the trainer has {@link Metrics}, into them under the per-step names of {@link
+ * GuardMetrics}; {@link #evaluators()} put the same quantities into DJL's log lines.
+ *
+ * <h2>One device</h2>
+ *
+ * The guard supports training on one device and refuses more, at configuration time ({@link
+ * #configure}) and when a trainer is created with it ({@code onTrainingBegin}): DJL's parameter
+ * server calls {@code Optimizer.update} once per device for the same parameter, and the guard
+ * measures the gradients of the parameters' own arrays (the first device) only.
  *
  * <p>Misuse fails early with {@link IllegalStateException}: no wrapped optimizer, a step whose
  * decision never reached the optimizer (trainer.step() not called, or another optimizer), an
@@ -73,7 +99,9 @@ public final class StepGuard implements TrainingListener {
   private final StatefulAlrcLoss alrc;
   private final List<GradientStabilizer> stabilizers;
   private final int nonFiniteLimit;
-  private final Consumer<StepReport> reportListener;
+  private final List<Consumer<StepReport>> reportListeners = new CopyOnWriteArrayList<>();
+  private List<Evaluator> evaluators;
+  private DefaultTrainingConfig configured;
 
   private long steps;
   private long skippedSteps;
@@ -81,7 +109,8 @@ public final class StepGuard implements TrainingListener {
   private long decision;
   private long acknowledged;
   private boolean skipping;
-  private boolean wrapped;
+  private GuardedOptimizer guarded;
+  private String wrappedBy;
   private StepReport last;
 
   private StepGuard(Builder b) {
@@ -91,7 +120,9 @@ public final class StepGuard implements TrainingListener {
         b.nonFiniteLimit != null
             ? b.nonFiniteLimit
             : alrc != null ? alrc.config().nonFiniteLimit() : AlrcConfig.DEFAULT_NON_FINITE_LIMIT;
-    this.reportListener = b.reportListener;
+    if (b.reportListener != null) {
+      reportListeners.add(b.reportListener);
+    }
   }
 
   /** A builder; everything is optional (a bare guard only protects against non-finite steps). */
@@ -114,21 +145,138 @@ public final class StepGuard implements TrainingListener {
   }
 
   /**
-   * Wraps the optimizer of the {@code TrainingConfig} so that skipped steps update nothing. Call
-   * it once per guard.
+   * Wires the guard into {@code config} for {@code EasyTrain.fit}, in one call; call it after
+   * setting the optimizer and adding the listeners. It
+   *
+   * <ol>
+   *   <li>refuses a configuration with more than one device ({@link IllegalArgumentException});
+   *   <li>wraps the config's optimizer (DJL's default Adam if none was set) with {@link
+   *       #wrap(Optimizer)};
+   *   <li>removes DJL's {@link DivergenceCheckTrainingListener} (it would stop training at the
+   *       first NaN batch; the guard's own limit replaces it, see {@link #withoutDivergenceCheck});
+   *   <li>puts the guard first among the listeners, so that it decides each step before DJL's
+   *       {@code EvaluatorTrainingListener} reads the step's telemetry;
+   *   <li>adds {@link #evaluators()}, so DJL's {@code LoggingTrainingListener} prints ALRC's clipped
+   *       objective, clip fraction, threshold, {@code mu1}, {@code sigma} and skipped steps beside
+   *       the (unclipped) loss.
+   * </ol>
+   *
+   * A divergence check added after this call makes the trainer's creation fail with a message
+   * saying so. For a hand-written loop, {@link #wrap(Optimizer)} is all it needs.
+   *
+   * @return {@code config}
+   * @throws IllegalArgumentException if the config has more than one device
+   * @throws IllegalStateException if this guard already wraps an optimizer
+   */
+  public DefaultTrainingConfig configure(DefaultTrainingConfig config) {
+    if (config == null) {
+      throw new IllegalArgumentException("config must not be null");
+    }
+    checkOneDevice(config.getDevices(), "the TrainingConfig");
+    config.optOptimizer(wrap(config.getOptimizer(), "configure(config)"));
+    List<TrainingListener> listeners = config.getTrainingListeners();
+    listeners.removeIf(l -> l instanceof DivergenceCheckTrainingListener || l == this);
+    listeners.add(0, this);
+    config.addEvaluators(evaluators());
+    configured = config;
+    return config;
+  }
+
+  /**
+   * Wraps the optimizer of the {@code TrainingConfig} so that skipped steps update nothing: the
+   * explicit route for hand-written loops (with {@code EasyTrain.fit}, {@link
+   * #configure(DefaultTrainingConfig)} does this and the rest). Call it once per guard.
+   *
+   * @throws IllegalStateException if this guard already wraps an optimizer
    */
   public Optimizer wrap(Optimizer optimizer) {
-    if (wrapped) {
-      throw new IllegalStateException("this StepGuard already wraps an optimizer");
+    return wrap(optimizer, "wrap(optimizer)");
+  }
+
+  private Optimizer wrap(Optimizer optimizer, String call) {
+    if (guarded != null) {
+      throw new IllegalStateException(
+          "this StepGuard already wraps an optimizer (" + guarded + ", by " + wrappedBy + "), so "
+              + call + " cannot wrap another: call either guard.configure(config) or"
+              + " guard.wrap(optimizer), once; a guard belongs to one training, so build a new"
+              + " StepGuard (and ALRC loss) for another TrainingConfig");
     }
-    GuardedOptimizer guarded = new GuardedOptimizer(this, optimizer);
-    wrapped = true;
+    guarded = new GuardedOptimizer(this, optimizer);
+    wrappedBy = call;
     return guarded;
   }
 
-  /** {@link #afterBackward(ParameterList)} for the trainer's model. */
+  /**
+   * The optimizer this guard wrapped (given to {@link #wrap} or found by {@link #configure}), e.g.
+   * to read a {@link CheckpointableAdam}'s learning rate; empty before wrapping.
+   */
+  public Optional<Optimizer> optimizer() {
+    return guarded == null ? Optional.empty() : Optional.of(guarded.delegate());
+  }
+
+  /**
+   * DJL evaluators of this guard's telemetry, for DJL's log lines (names and meanings: {@link
+   * GuardMetrics}): with ALRC the clipped objective, clip fraction, threshold, {@code mu1} and
+   * {@code sigma}; each stabilizer's threshold and clip fraction; always the skipped steps. {@link
+   * #configure} adds them; for a config built by hand, {@code config.addEvaluators(guard.evaluators())}
+   * and put the guard before DJL's {@code EvaluatorTrainingListener}. The same instances on every
+   * call.
+   */
+  public synchronized List<Evaluator> evaluators() {
+    if (evaluators == null) {
+      List<Evaluator> e = new ArrayList<>();
+      if (alrc != null) {
+        e.add(evaluator(GuardMetrics.ALRC_OBJECTIVE, GuardEvaluator.Quantity.OBJECTIVE, -1));
+        e.add(evaluator(GuardMetrics.ALRC_CLIP_FRACTION, GuardEvaluator.Quantity.CLIP_FRACTION, -1));
+        e.add(evaluator(GuardMetrics.ALRC_THRESHOLD, GuardEvaluator.Quantity.THRESHOLD, -1));
+        e.add(evaluator(GuardMetrics.ALRC_MU1, GuardEvaluator.Quantity.MU1, -1));
+        e.add(evaluator(GuardMetrics.ALRC_SIGMA, GuardEvaluator.Quantity.SIGMA, -1));
+      }
+      for (int i = 0; i < stabilizers.size(); i++) {
+        String kind = stabilizers.get(i).kind();
+        e.add(evaluator(
+            GuardMetrics.stabilizerThreshold(kind), GuardEvaluator.Quantity.STABILIZER_THRESHOLD, i));
+        e.add(evaluator(
+            GuardMetrics.stabilizerClipFraction(kind),
+            GuardEvaluator.Quantity.STABILIZER_CLIP_FRACTION,
+            i));
+      }
+      e.add(evaluator(GuardMetrics.SKIPPED_STEPS, GuardEvaluator.Quantity.SKIPPED, -1));
+      evaluators = List.copyOf(e);
+    }
+    return evaluators;
+  }
+
+  private Evaluator evaluator(String name, GuardEvaluator.Quantity q, int stabilizer) {
+    return new GuardEvaluator(name, this, q, stabilizer);
+  }
+
+  /** Adds a receiver of every later step's report (e.g. a {@link TensorBoardTrainingListener}). */
+  public void addReportListener(Consumer<StepReport> listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("report listener must not be null");
+    }
+    reportListeners.add(listener);
+  }
+
+  /**
+   * {@link #afterBackward(ParameterList)} for the trainer's model; also puts the step's telemetry
+   * into the trainer's {@link Metrics}, if it has any (names: {@link GuardMetrics}).
+   *
+   * @throws IllegalStateException as {@link #afterBackward(ParameterList)}
+   * @throws IllegalArgumentException for a trainer with more than one device
+   */
   public StepReport afterBackward(Trainer trainer) {
-    return afterBackward(trainer.getModel().getBlock().getParameters());
+    checkOneDevice(trainer.getDevices(), "the trainer");
+    StepReport report;
+    try {
+      report = afterBackward(trainer.getModel().getBlock().getParameters());
+    } catch (NonFiniteStepException e) {
+      publish(trainer.getMetrics(), last);
+      throw e;
+    }
+    publish(trainer.getMetrics(), report);
+    return report;
   }
 
   /**
@@ -140,10 +288,10 @@ public final class StepGuard implements TrainingListener {
    * @throws IllegalStateException for the wiring errors listed in the class documentation
    */
   public StepReport afterBackward(ParameterList parameters) {
-    if (!wrapped) {
+    if (guarded == null) {
       throw new IllegalStateException(
           "StepGuard cannot skip steps without its optimizer: build the TrainingConfig with"
-              + " optOptimizer(guard.wrap(optimizer))");
+              + " guard.configure(config) (EasyTrain.fit) or optOptimizer(guard.wrap(optimizer))");
     }
     if (decision > 0 && acknowledged != decision) {
       throw new IllegalStateException(
@@ -160,7 +308,7 @@ public final class StepGuard implements TrainingListener {
     double norm = Double.NaN;
     List<StepTelemetry> applied = new ArrayList<>(stabilizers.size());
     if (reason == null) {
-      try (Gradients g = Gradients.of(parameters)) {
+      try (Gradients g = gradientsOf(parameters)) {
         norm = g.globalNorm();
         if (!Double.isFinite(norm)) {
           reason = "gradient norm is " + norm;
@@ -181,20 +329,37 @@ public final class StepGuard implements TrainingListener {
     if (reason == null) {
       skipping = false;
       consecutiveSkipped = 0;
-      StepTelemetry alrcTelemetry = alrc != null ? alrc.commit().telemetry() : null;
+      StepTelemetry alrcTelemetry = null;
+      double objective = Double.NaN;
+      double unclipped = Double.NaN;
+      int examples = 0;
+      if (alrc != null) {
+        AlrcStep committed = alrc.commit();
+        alrcTelemetry = numbered(committed.telemetry(), step);
+        objective = committed.objective();
+        unclipped = unclippedMean(committed);
+        examples = committed.size();
+      }
+      List<StepTelemetry> stabilizerTelemetry = new ArrayList<>(applied.size());
+      for (StepTelemetry t : applied) {
+        stabilizerTelemetry.add(numbered(t, step));
+      }
       last =
           new StepReport(
-              step, false, null, norm, alrcTelemetry, applied, 0, skippedSteps);
+              step, false, null, norm, alrcTelemetry, stabilizerTelemetry, 0, skippedSteps,
+              objective, unclipped, examples);
       notifyReport(last);
       return last;
     }
     skipping = true;
     skippedSteps++;
     consecutiveSkipped++;
-    StepTelemetry alrcTelemetry = alrc != null ? alrc.discard().orElse(null) : null;
+    StepTelemetry alrcTelemetry =
+        alrc != null ? alrc.discard().map(t -> numbered(t, step)).orElse(null) : null;
     last =
         new StepReport(
-            step, true, reason, norm, alrcTelemetry, List.of(), consecutiveSkipped, skippedSteps);
+            step, true, reason, norm, alrcTelemetry, List.of(), consecutiveSkipped, skippedSteps,
+            Double.NaN, Double.NaN, 0);
     LOG.warn(
         "step {} skipped: {} ({} in a row, {} in total; limit {})",
         step,
@@ -389,17 +554,121 @@ public final class StepGuard implements TrainingListener {
   @Override
   public void onValidationBatch(Trainer trainer, BatchData batchData) {}
 
-  /** Nothing to do. */
+  /**
+   * Checks the wiring when a trainer is created with the guard: one device, and no DJL divergence
+   * check added after {@link #configure}.
+   *
+   * @throws IllegalArgumentException for more than one device
+   * @throws IllegalStateException for a divergence check added after {@code configure}
+   */
   @Override
-  public void onTrainingBegin(Trainer trainer) {}
+  public void onTrainingBegin(Trainer trainer) {
+    checkOneDevice(trainer.getDevices(), "the trainer");
+    if (configured != null
+        && configured.getTrainingListeners().stream()
+            .anyMatch(l -> l instanceof DivergenceCheckTrainingListener)) {
+      throw new IllegalStateException(
+          "DJL's DivergenceCheckTrainingListener was added to the TrainingConfig after"
+              + " guard.configure(config): it stops training at the first NaN batch, before the"
+              + " guard can skip it. Add the listeners before calling configure, or pass them"
+              + " through StepGuard.withoutDivergenceCheck(...)");
+    }
+  }
 
   /** Nothing to do. */
   @Override
   public void onTrainingEnd(Trainer trainer) {}
 
   private void notifyReport(StepReport report) {
-    if (reportListener != null) {
-      reportListener.accept(report);
+    for (Consumer<StepReport> l : reportListeners) {
+      l.accept(report);
+    }
+  }
+
+  /**
+   * The step's gradients; a parameter without one gets a message naming DJL's trap of weights
+   * loaded after {@code trainer.initialize}.
+   */
+  private static Gradients gradientsOf(ParameterList parameters) {
+    try {
+      return Gradients.of(parameters);
+    } catch (IllegalStateException e) {
+      for (var pair : parameters) {
+        Parameter p = pair.getValue();
+        if (p.requiresGradient() && p.isInitialized() && !p.getArray().hasGradient()) {
+          throw new IllegalStateException(
+              "parameter " + pair.getKey() + " has no gradient: its array was replaced after"
+                  + " trainer.initialize (by Block.loadParameters, Model.load or"
+                  + " Parameter.setArray), and the trainer trains the array it kept then, not this"
+                  + " one. Load the weights before trainer.initialize, or copy them into the"
+                  + " existing arrays in place (parameter.getArray().set(...))",
+              e);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The record with the guard's step number (see {@link StepReport}). */
+  private static StepTelemetry numbered(StepTelemetry t, long step) {
+    return new StepTelemetry(
+        step, t.observed(), t.threshold(), t.mean(), t.sigma(), t.clipped(), t.minScale(),
+        t.skipped());
+  }
+
+  /**
+   * {@code mean_i(L_i)} from the committed step, {@code L_i = out_i / s_i} ({@code s_i > 0} for
+   * every positive loss, as {@code lmax > 0} with {@code eps > 0}; a loss of 0 has {@code s_i = 1}).
+   */
+  private static double unclippedMean(AlrcStep step) {
+    double sum = 0;
+    for (int i = 0; i < step.size(); i++) {
+      double s = step.scale(i);
+      sum += s == 1 ? step.output(i) : step.output(i) / s;
+    }
+    return sum / step.size();
+  }
+
+  private void publish(Metrics metrics, StepReport r) {
+    if (metrics == null || r == null) {
+      return;
+    }
+    metrics.addMetric(GuardMetrics.SKIPPED_STEPS_TOTAL, r.skippedSteps());
+    addFinite(metrics, GuardMetrics.GRADIENT_NORM, r.gradientNorm());
+    if (r.skipped()) {
+      return;
+    }
+    if (r.alrc() != null) {
+      addFinite(metrics, GuardMetrics.ALRC_OBJECTIVE, r.objective());
+      addFinite(metrics, GuardMetrics.ALRC_UNCLIPPED_LOSS, r.unclippedLoss());
+      addFinite(metrics, GuardMetrics.ALRC_THRESHOLD, r.alrc().threshold());
+      addFinite(metrics, GuardMetrics.ALRC_MU1, r.alrc().mean());
+      addFinite(metrics, GuardMetrics.ALRC_SIGMA, r.alrc().sigma());
+      addFinite(metrics, GuardMetrics.ALRC_CLIP_FRACTION, r.clipFraction());
+    }
+    for (int i = 0; i < r.stabilizers().size(); i++) {
+      String kind = stabilizers.get(i).kind();
+      StepTelemetry t = r.stabilizers().get(i);
+      addFinite(metrics, GuardMetrics.stabilizerThreshold(kind), t.threshold());
+      addFinite(metrics, GuardMetrics.stabilizerMinScale(kind), t.minScale());
+    }
+  }
+
+  private static void addFinite(Metrics metrics, String name, double value) {
+    if (Double.isFinite(value)) {
+      metrics.addMetric(name, value);
+    }
+  }
+
+  private static void checkOneDevice(Device[] devices, String what) {
+    if (devices != null && devices.length > 1) {
+      throw new IllegalArgumentException(
+          "StepGuard supports training on one device, and " + what + " has " + devices.length
+              + " " + Arrays.toString(devices) + ": DJL's parameter server calls"
+              + " Optimizer.update once per device for each parameter, which the guarded"
+              + " optimizer and CheckpointableAdam cannot tell from a second update, and the"
+              + " guard measures the gradients of the first device only. Train on one device,"
+              + " e.g. config.optDevices(new Device[] {Device.gpu()})");
     }
   }
 

@@ -323,7 +323,7 @@ class StatefulAlrcLossTest {
                 .build()
                 .config())
         .isEqualTo(AlrcConfig.cifar2019(2));
-    assertThat(AlrcLoss.wrap(PerExampleLosses.mse()).getName()).isEqualTo("ALRC_MSE");
+    assertThat(AlrcLoss.wrap(PerExampleLosses.mse()).getName()).isEqualTo("MSE");
     assertThatThrownBy(() -> AlrcLoss.builder().build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("setBaseLoss(...) is required");

@@ -275,6 +275,21 @@ class StepGuardTest {
   }
 
   @Test
+  void restoringAnotherConfigurationNamesOnlyTheFieldsThatDiffer() {
+    StepGuard n3 =
+        StepGuard.of(
+            AlrcLoss.builder().setBaseLoss(PerExampleLosses.mse())
+                .optProfile(io.alrc.AlrcConfig.Profile.REFERENCE).optN(3).build());
+    StepGuard n2 =
+        StepGuard.of(
+            AlrcLoss.builder().setBaseLoss(PerExampleLosses.mse())
+                .optProfile(io.alrc.AlrcConfig.Profile.REFERENCE).optN(2).build());
+    assertThatThrownBy(() -> n2.restore(n3.snapshot()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("snapshot was taken with n 3.0; this configuration has n 2.0");
+  }
+
+  @Test
   void wiringMistakesFailEarly() {
     StatefulAlrcLoss loss = AlrcLoss.wrap(PerExampleLosses.mse());
     StepGuard unwrapped = StepGuard.of(loss);
