@@ -354,7 +354,7 @@ public final class Report {
       any = true;
     }
     if (any) {
-      BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+      AtomicFiles.write(out, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
     return any;
   }

@@ -1,5 +1,6 @@
 package io.alrc.experiments.stem;
 
+import io.alrc.experiments.run.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -193,13 +194,13 @@ public final class Float32Tiff {
   /**
    * Writes a single-strip, uncompressed float32 TIFF with the tags listed in the class comment.
    *
-   * @param file where to write; replaced if it exists
+   * @param file where to write; replaced atomically if it exists ({@link AtomicFiles})
    * @param image the pixels
    * @param order byte order of the file ({@code II} for little-endian, {@code MM} for big-endian)
    * @throws IOException if the file cannot be written
    */
   public static void write(Path file, StemImage image, ByteOrder order) throws IOException {
-    Files.write(file, encode(image, order));
+    AtomicFiles.write(file, encode(image, order));
   }
 
   /** Writes {@code image} little-endian, like the authors' files. */

@@ -1,11 +1,11 @@
 package io.alrc.experiments.stem;
 
+import io.alrc.experiments.run.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +79,7 @@ public final class GreyPng {
   /**
    * Writes a greyscale PNG, mapping {@code [lo, hi]} to the full code range.
    *
-   * @param file where to write; replaced if it exists
+   * @param file where to write; replaced atomically if it exists ({@link AtomicFiles})
    * @param pixels row-major, {@code width * height}; not modified
    * @param width columns, &gt;= 1
    * @param height rows, &gt;= 1
@@ -94,12 +94,13 @@ public final class GreyPng {
       throws IOException {
     BufferedImage image = toImage(pixels, width, height, lo, hi, bits);
     // Memory-cached streams: javax.imageio would otherwise buffer through temporary files.
-    try (OutputStream out = Files.newOutputStream(file);
-        MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-      if (!ImageIO.write(image, "png", stream)) {
-        throw new IOException(file + ": no PNG writer available in javax.imageio");
+    AtomicFiles.write(file, out -> {
+      try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+        if (!ImageIO.write(image, "png", stream)) {
+          throw new IOException(file + ": no PNG writer available in javax.imageio");
+        }
       }
-    }
+    });
   }
 
   static BufferedImage toImage(
