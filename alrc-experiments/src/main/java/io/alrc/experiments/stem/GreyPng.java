@@ -8,7 +8,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
@@ -36,7 +35,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * and 1/2/4-bit greyscale are rejected with a {@link StemImageException} that names the file and
  * the PNG's colour type and bit depth. Before decoding, the chunk structure is checked (every chunk
  * inside the file, CRCs correct, an {@code IEND} at the end), so a truncated or damaged file gets a
- * precise message instead of a partly black image.
+ * precise message instead of a partly black image. Images larger than {@link StemImages#MAX_SIDE}
+ * a side or {@link StemImages#MAX_PIXELS} pixels are rejected from the header, before decoding.
  *
  * <p>Stateless and thread-safe.
  */
@@ -141,7 +141,7 @@ public final class GreyPng {
    * @throws IOException if the file cannot be read at all
    */
   public static StemImage read(Path file) throws IOException {
-    return decode(file, Files.readAllBytes(file));
+    return decode(file, StemImages.readBounded(file));
   }
 
   static StemImage decode(Path file, byte[] bytes) throws StemImageException {
@@ -154,8 +154,8 @@ public final class GreyPng {
       throw new StemImageException(
           file, "truncated or corrupt PNG: no complete IHDR chunk in its first 33 bytes");
     }
-    int width = buf.getInt(16);
-    int height = buf.getInt(20);
+    long width = Integer.toUnsignedLong(buf.getInt(16));
+    long height = Integer.toUnsignedLong(buf.getInt(20));
     int bitDepth = bytes[24] & 0xFF;
     int colourType = bytes[25] & 0xFF;
     if (colourType != 0) {
@@ -168,6 +168,8 @@ public final class GreyPng {
       throw new StemImageException(
           file, bitDepth + "-bit greyscale PNG is not supported: expected 8- or 16-bit greyscale");
     }
+    // before javax.imageio allocates the raster: a small file may declare a huge image
+    StemImages.checkDimensions(file, "the PNG", width, height);
     checkChunks(file, bytes, buf);
 
     BufferedImage image;
@@ -186,13 +188,13 @@ public final class GreyPng {
           "decoded to " + raster.getNumBands() + " bands of " + raster.getWidth() + " x "
               + raster.getHeight() + ", expected 1 band of " + width + " x " + height);
     }
-    int[] codes = raster.getSamples(0, 0, width, height, 0, (int[]) null);
+    int[] codes = raster.getSamples(0, 0, (int) width, (int) height, 0, (int[]) null);
     float[] pixels = new float[codes.length];
     float max = bitDepth == 8 ? 255f : 65535f;
     for (int i = 0; i < codes.length; i++) {
       pixels[i] = codes[i] / max;
     }
-    return StemImage.wrap(file.toString(), width, height, pixels);
+    return StemImage.wrap(file.toString(), (int) width, (int) height, pixels);
   }
 
   /** Walks the chunks: each must lie inside the file with a correct CRC, ending with IEND. */
