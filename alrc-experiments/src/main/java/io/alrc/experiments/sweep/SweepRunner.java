@@ -366,6 +366,11 @@ public final class SweepRunner {
       return new Outcome(plan, State.INTERRUPTED, exit, seconds(start), "stopped");
     }
     if (exit == 0 && new RunFiles(dir).finished()) {
+      try {
+        Files.deleteIfExists(dir.resolve(FAILED)); // a finished run has not failed
+      } catch (IOException e) {
+        // beginAttempt removed it already; a leftover one is removed by the next sweep's tidy
+      }
       return new Outcome(plan, State.FINISHED, 0, seconds(start), "");
     }
     return failed(plan, exit, start, command,
