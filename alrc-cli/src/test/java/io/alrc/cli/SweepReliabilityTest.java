@@ -159,6 +159,21 @@ class SweepReliabilityTest {
     assertThat(after.exitCode()).as("the lock is released with its holder: %s", after.err()).isZero();
   }
 
+  @Test
+  void aRunDirectoryWithABrokenConfigIsExit2NamingIt() throws Exception {
+    Path spec = write("one.yaml", "task: stem-completion\n");
+    Path run = Files.createDirectories(tmp.resolve("out/seed=0"));
+    Files.writeString(run.resolve("config.json"), "{not json");
+    Cli.Result r = Cli.run("sweep", spec.toString(), "--out", tmp.resolve("out").toString(), "--dry-run");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("alrc sweep: " + run.resolve("config.json") + " differs from the spec:"
+        + " it cannot be read (");
+    Files.writeString(run.resolve("config.json"), "[1, 2]");
+    Cli.Result array = Cli.run("sweep", spec.toString(), "--out", tmp.resolve("out").toString(), "--dry-run");
+    assertThat(array.exitCode()).isEqualTo(2);
+    assertThat(array.err()).contains("differs from the spec: it is not a JSON object");
+  }
+
   /** Two runs; the stand-in "JVM" is a shell script that ignores its arguments but the last. */
   private List<Plan> plans(Path out) {
     SweepSpec spec = SweepSpec.parse("task: stem-completion\ngrid:\n  batch: [1, 2]\n",
