@@ -1,5 +1,6 @@
 package io.alrc.cli;
 
+import io.alrc.experiments.data.Printable;
 import io.alrc.experiments.sweep.SweepSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -58,11 +59,22 @@ public final class AlrcCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  /** Runs the command line and exits with its exit code. */
+  /**
+   * Runs the command line and exits with its exit code. Standard output that cannot be written
+   * (a full disk, {@code > /dev/full}) turns exit code 0 into 1 with the cause on standard error; a
+   * reader that has gone (a broken pipe, as in {@code alrc replay | head}) does not.
+   */
   public static void main(String[] args) {
-    System.exit(
-        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
-            .execute(args));
+    CheckedOutput out = CheckedOutput.stdout();
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = commandLine(out, err).execute(args);
+    out.flush();
+    java.util.Optional<java.io.IOException> failure = CheckedOutput.errorOf(out);
+    if (code == ExitCode.OK && failure.isPresent() && !CheckedOutput.isBrokenPipe(failure.get())) {
+      err.println("alrc: cannot write to standard output: " + oneLine(failure.get().getMessage()));
+      code = ExitCode.SOFTWARE;
+    }
+    System.exit(code);
   }
 
   /**
@@ -143,16 +155,17 @@ public final class AlrcCommand implements Callable<Integer> {
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parsed) {
       PrintWriter err = cmd.getErr();
       int code;
-      if (ex instanceof CliException) {
+      boolean internal = !(ex instanceof CliException);
+      if (!internal) {
         err.println(qualifiedName(cmd) + ": " + oneLine(ex.getMessage()));
         code = ((CliException) ex).exitCode();
       } else {
-        err.println(qualifiedName(cmd) + ": internal error: " + oneLine(String.valueOf(ex)));
+        err.println(qualifiedName(cmd) + ": internal error: " + oneLine(causes(ex)));
         code = ExitCode.SOFTWARE;
       }
       if (System.getenv("ALRC_DEBUG") != null) {
         ex.printStackTrace(err);
-      } else if (code == ExitCode.SOFTWARE) {
+      } else if (internal) {
         err.println("(set ALRC_DEBUG=1 for the stack trace)");
       }
       err.flush();
@@ -160,8 +173,31 @@ public final class AlrcCommand implements Callable<Integer> {
     }
   }
 
-  private static String oneLine(String message) {
-    return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+  /**
+   * A message on one line, safe to print: line breaks become spaces and other control characters
+   * (NUL, ESC, a byte order mark...) escapes ({@link Printable#escape}), since messages quote user
+   * input.
+   */
+  static String oneLine(String message) {
+    return message == null
+        ? "(no message)"
+        : Printable.escape(message.strip().replaceAll("\\s*\\R\\s*", " "));
+  }
+
+  /**
+   * An unexpected exception with its causes, for the one-line report of an internal error (and
+   * so for the {@code failed.txt} of a sweep run): {@code Class: message; caused by Class: message;
+   * ...}, at most 5 causes.
+   */
+  static String causes(Throwable ex) {
+    StringBuilder text = new StringBuilder(String.valueOf(ex));
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    seen.add(ex);
+    Throwable cause = ex.getCause();
+    for (int k = 0; cause != null && seen.add(cause) && k < 5; k++, cause = cause.getCause()) {
+      text.append("; caused by ").append(cause);
+    }
+    return text.toString();
   }
 
   /** The software version: the jar manifest's {@code Implementation-Version}, else {@code dev}. */

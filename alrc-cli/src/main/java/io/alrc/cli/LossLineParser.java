@@ -16,6 +16,9 @@ import java.util.Arrays;
  *       rejected.
  * </ul>
  *
+ * <p>Messages quote the offending token (at most 40 characters of it); the command line escapes
+ * control characters in them (a NUL shows as {@code \u0000}).
+ *
  * <p>The parser reuses one growing buffer, so a long log costs no memory per line beyond the line
  * itself; the characters are scanned by hand because a regular expression per token is several
  * times slower on million-line logs. Not thread-safe.
@@ -179,11 +182,14 @@ final class LossLineParser {
   }
 
   private CliException malformed(String line, int start, int end, long lineNumber) {
+    boolean bom = line.substring(start, end).indexOf('\uFEFF') >= 0;
     return error(
         lineNumber,
         "'"
             + shown(line, start, end)
-            + "' is not a loss: expected a number >= 0, nan, inf or -inf");
+            + "' is not a loss: expected a number >= 0, nan, inf or -inf"
+            + (bom ? " (it holds a byte order mark, U+FEFF: only one at the start of the log is"
+                + " skipped)" : ""));
   }
 
   private CliException error(long lineNumber, String what) {

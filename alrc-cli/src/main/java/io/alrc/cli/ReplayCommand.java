@@ -2,11 +2,11 @@ package io.alrc.cli;
 
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcConfig.Profile;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -47,7 +47,8 @@ import picocli.CommandLine.TypeConversionException;
       "Reads a loss log, one training step per line with the step's per-example losses separated"
           + " by commas and/or spaces or tabs; blank lines and lines starting with # are ignored."
           + " A loss is a number >= 0; nan, inf and -inf mark a non-finite step, which ALRC skips"
-          + " (no update, statistics untouched).",
+          + " (no update, statistics untouched). A line may hold at most 10,000,000 characters;"
+          + " a UTF-8 byte order mark at the start of the log is skipped.",
       "",
       "Writes CSV to standard output, one row per example:",
       "  step,example,loss,threshold,output,scale,mu1,mu2,skipped",
@@ -64,8 +65,10 @@ import picocli.CommandLine.TypeConversionException;
       "  reference  ${bundle:reference}",
       "  cifar2019  ${bundle:cifar2019}",
       "",
-      "Exit codes: 0 done; 2 invalid input (bad option, malformed or negative loss, missing file,"
-          + " too many non-finite steps in a row); 1 the program failed.",
+      "Exit codes: 0 done (also when the reader of a pipe stops early, as 'head' does); 2 invalid"
+          + " input (bad option, malformed or negative loss, a line too long, missing file, too many"
+          + " non-finite steps in a row); 1 the output could not be written (e.g. a full disk) or"
+          + " the program failed.",
       "",
       "Example: alrc replay examples/losses.txt > replay.csv"
     })
@@ -146,7 +149,7 @@ final class ReplayCommand implements Callable<Integer> {
       if (stdin) {
         replay.run(reader(System.in), source, out); // standard input is not ours to close
       } else {
-        try (BufferedReader in = reader(open(file))) {
+        try (Reader in = reader(open(file))) {
           replay.run(in, source, out);
         }
       }
@@ -182,9 +185,10 @@ final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private static BufferedReader reader(InputStream in) {
-    // malformed UTF-8 becomes U+FFFD and is then reported as a malformed token with its line
-    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+  private static Reader reader(InputStream in) {
+    // malformed UTF-8 becomes U+FFFD and is then reported as a malformed token with its line;
+    // LossLogReplay reads in chunks of its own, so no BufferedReader
+    return new InputStreamReader(in, StandardCharsets.UTF_8);
   }
 
   private static InputStream open(String file) {

@@ -4,6 +4,7 @@ import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunRecord;
 import io.alrc.experiments.train.ExampleSection;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +34,11 @@ import picocli.CommandLine.Spec;
           + " over repeats, in the paper's layout: a row per loss/batch, a column per stabilizer"
           + " setting) and learning-curve PNGs (boxcar-averaged, log y axis, repeats as their mean"
           + " with a band of one standard deviation).",
+      "",
+      "A run whose metrics.csv or eval.csv is missing, empty or not the expected CSV gets no curve"
+          + " from it; a run with no usable file and no summary.json is left out. Each case is"
+          + " named on standard error and in report.md (section 'Left out'); the exit code is 2 if"
+          + " no run is usable.",
       ""
     })
 final class ReportCommand implements Callable<Integer> {
@@ -68,14 +74,33 @@ final class ReportCommand implements Callable<Integer> {
       throw CliException.invalidInput("--boxcar (" + boxcar + ") must be >= 0");
     }
     List<RunRecord> runs = new ArrayList<>();
+    List<Report.Problem> unreadable = new ArrayList<>();
     for (Path dir : dirs) {
-      collect(dir, runs);
+      try {
+        collect(dir, runs, unreadable);
+      } catch (IOException e) {
+        throw CliException.invalidInput("cannot read " + dir + ": " + e.getMessage(), e);
+      }
     }
-    if (runs.isEmpty()) {
+    if (runs.isEmpty() && unreadable.isEmpty()) {
       throw CliException.invalidInput("no run directories (with config.json) found under " + dirs);
     }
     Path target = out != null ? out : dirs.size() == 1 ? dirs.get(0).resolve("report") : Path.of("report");
-    Report.Result result = Report.write(runs, target, boxcar);
+    if (Files.exists(target) && !Files.isDirectory(target)) {
+      throw CliException.invalidInput((out != null ? "--out " : "the report folder ") + target
+          + " is a file, not a directory");
+    }
+    Report.Result result;
+    try {
+      result = Report.write(runs, unreadable, target, boxcar);
+    } catch (IllegalArgumentException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    for (Report.Problem p : result.leftOut()) {
+      err.println("alrc report: warning: " + p);
+    }
+    err.flush();
     if (examples) {
       NativeSettings.apply(Runtime.getRuntime().availableProcessors());
       ExampleSection.add(result);
@@ -85,35 +110,40 @@ final class ReportCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void collect(Path dir, List<RunRecord> runs) throws IOException {
+  /** Adds the run {@code dir} or the runs below it; a run that cannot be read is noted, not fatal. */
+  private static void collect(Path dir, List<RunRecord> runs, List<Report.Problem> unreadable)
+      throws IOException {
     if (!Files.isDirectory(dir)) {
       throw CliException.invalidInput(dir + " is not a directory");
     }
     if (Files.isRegularFile(dir.resolve("config.json"))) {
       try {
         runs.add(RunRecord.read(dir));
-      } catch (IllegalArgumentException e) {
-        throw CliException.invalidInput(e.getMessage(), e);
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        String m = String.valueOf(e.getMessage());
+        unreadable.add(new Report.Problem(dir, "the run",
+            m.startsWith(dir + ": ") ? m.substring(dir.toString().length() + 2) : m));
       }
       return;
     }
     try (Stream<Path> children = Files.list(dir)) {
       for (Path child : children.sorted().toList()) {
         if (Files.isDirectory(child) && !child.getFileName().toString().equals("report")) {
-          collectIfRun(child, runs);
+          collectIfRun(child, runs, unreadable);
         }
       }
     }
   }
 
-  private static void collectIfRun(Path dir, List<RunRecord> runs) throws IOException {
+  private static void collectIfRun(Path dir, List<RunRecord> runs, List<Report.Problem> unreadable)
+      throws IOException {
     if (Files.isRegularFile(dir.resolve("config.json"))) {
-      collect(dir, runs);
+      collect(dir, runs, unreadable);
     } else {
       try (Stream<Path> children = Files.list(dir)) {
         for (Path child : children.sorted().toList()) {
           if (Files.isDirectory(child)) {
-            collectIfRun(child, runs);
+            collectIfRun(child, runs, unreadable);
           }
         }
       }

@@ -3,6 +3,7 @@ package io.alrc.cli;
 import io.alrc.experiments.stem.StemGallery;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,11 +41,17 @@ final class StemGalleryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw CliException.invalidInput("--out " + out + " is a file, not a directory");
+    }
     StemGallery.Gallery gallery;
     try {
       gallery = StemGallery.write(out, seed, count, size);
     } catch (IllegalArgumentException e) {
       throw CliException.invalidInput(e.getMessage(), e);
+    } catch (java.nio.file.FileSystemException e) {
+      // e.g. a parent of --out is a file, or the folder is not writable
+      throw CliException.invalidInput("--out " + out + ": cannot write: " + e.getMessage(), e);
     }
     PrintWriter o = spec.commandLine().getOut();
     for (int i = 0; i < gallery.images().size(); i++) {

@@ -1,19 +1,23 @@
 package io.alrc.cli;
 
+import io.alrc.experiments.run.AtomicFiles;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.sweep.SpecException;
 import io.alrc.experiments.sweep.SweepConsole;
 import io.alrc.experiments.sweep.SweepExecutor;
+import io.alrc.experiments.sweep.SweepLock;
 import io.alrc.experiments.sweep.SweepRun;
 import io.alrc.experiments.sweep.SweepRunner;
 import io.alrc.experiments.sweep.SweepRunner.Outcome;
 import io.alrc.experiments.sweep.SweepRunner.Plan;
 import io.alrc.experiments.sweep.SweepRunner.State;
+import io.alrc.experiments.sweep.SweepRuns;
 import io.alrc.experiments.sweep.SweepSpec;
 import io.alrc.experiments.train.TrainConfig;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +54,11 @@ import picocli.CommandLine.Spec;
           + " (summary.json), resumes interrupted ones from their checkpoints, and tries failed"
           + " ones again. A failed run is recorded in OUT/RUN_NAME/failed.txt and the sweep goes"
           + " on. Ctrl-C stops the running children; their checkpoints stay.",
+      "",
+      "One sweep at a time writes into OUT: it holds a lock on OUT/.lock (naming its process id"
+          + " and start time), and a second sweep on the same OUT exits 2 naming the holder. A spec"
+          + " of more than 10,000 runs is refused before anything is listed (--max-runs raises the"
+          + " limit).",
       ""
     },
     footer = {
@@ -61,7 +70,7 @@ import picocli.CommandLine.Spec;
       "  alrc sweep sweeps/spikes.yaml --out runs/spikes --spark local[1]",
       "",
       "Exit codes: 0 every run finished (now or before); 1 some runs failed; 2 invalid spec or"
-          + " options; 130 stopped."
+          + " options, or another sweep holds OUT; 130 stopped."
     })
 final class SweepCommand implements Callable<Integer> {
   /** The exit code after Ctrl-C (128 + SIGINT). */
@@ -110,6 +119,10 @@ final class SweepCommand implements Callable<Integer> {
       description = "A Spark configuration property (repeatable), e.g. spark.task.maxFailures=2.")
   Map<String, String> sparkConf;
 
+  @Option(names = "--max-runs", paramLabel = "N", defaultValue = "" + SweepSpec.DEFAULT_MAX_RUNS,
+      description = "Refuse a spec of more than N runs (counted before they are listed).")
+  long maxRuns;
+
   @Option(names = "--status-every", paramLabel = "SECONDS", defaultValue = "60",
       description = "Without a terminal: seconds between status lines.")
   double statusEvery;
@@ -152,18 +165,29 @@ final class SweepCommand implements Callable<Integer> {
       }
     }
 
+    if (maxRuns < 1) {
+      throw CliException.invalidInput("--max-runs (" + maxRuns + ") must be >= 1");
+    }
+    if (Files.isDirectory(specFile)) {
+      throw CliException.invalidInput(specFile + " is a directory, not a spec file (.yaml, .yml or .json)");
+    }
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw CliException.invalidInput("--out " + out + " is a file, not a directory");
+    }
+
     SweepSpec sweep;
     List<SweepRun> runs;
-    List<Plan> plans;
+    List<SweepRun> selected;
     try {
-      sweep = SweepSpec.read(specFile, new TrainOptionsCatalog());
+      sweep = SweepSpec.parse(readSpec(specFile), SweepSpec.Format.of(specFile), specFile.toString(),
+          new TrainOptionsCatalog());
       Map<String, String> defaults = new LinkedHashMap<>();
       defaults.put("threads", Integer.toString(threadsPerRun));
       if (data != null) {
         defaults.put("data", data.toAbsolutePath().normalize().toString());
       }
-      runs = sweep.expand(defaults);
-      List<SweepRun> selected = runs;
+      runs = sweep.expand(defaults, maxRuns);
+      selected = runs;
       if (filter != null) {
         Pattern f = filter;
         selected = runs.stream().filter(r -> f.matcher(r.name()).find()).toList();
@@ -171,9 +195,57 @@ final class SweepCommand implements Callable<Integer> {
           throw CliException.invalidInput("--match '" + match + "' matches none of the " + runs.size() + " runs");
         }
       }
-      plans = SweepRunner.plan(selected, out);
     } catch (NoSuchFileException e) {
       throw CliException.invalidInput(specFile + ": no such file", e);
+    } catch (SpecException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    } catch (IOException e) {
+      throw CliException.invalidInput("cannot read the spec " + specFile + ": " + e.getMessage(), e);
+    }
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw CliException.invalidInput("--out " + out + ": cannot create the directory: " + e.getMessage(), e);
+    }
+    try (SweepLock lock = lock(out)) {
+      return run(sweep, runs, selected, executor, runsAtOnce, threadsPerRun);
+    }
+  }
+
+  /** The most bytes a spec file may have ({@value}: 16 MiB). */
+  static final int MAX_SPEC_BYTES = 16 << 20;
+
+  /**
+   * The spec's text, read as UTF-8 with a bound, so that a pipe or a device (a spec of {@code
+   * /dev/zero}) cannot fill the memory.
+   */
+  static String readSpec(Path file) throws IOException {
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_SPEC_BYTES + 1);
+    }
+    if (bytes.length > MAX_SPEC_BYTES) {
+      throw CliException.invalidInput(file + ": larger than " + MAX_SPEC_BYTES + " bytes, the most a"
+          + " spec may have; a spec lists axes, not runs");
+    }
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Locks the output folder; another sweep holding it is exit 2, naming the holder. */
+  private static SweepLock lock(Path out) throws IOException {
+    try {
+      return SweepLock.acquire(out);
+    } catch (SweepLock.HeldException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+  }
+
+  /** The sweep itself, while holding the lock of its output folder. */
+  private int run(SweepSpec sweep, List<SweepRun> runs, List<SweepRun> selected, SweepExecutor executor,
+      int runsAtOnce, int threadsPerRun) throws IOException, InterruptedException {
+    List<Plan> plans;
+    try {
+      plans = SweepRunner.plan(selected, out);
     } catch (SpecException e) {
       throw CliException.invalidInput(e.getMessage(), e);
     }
@@ -186,7 +258,6 @@ final class SweepCommand implements Callable<Integer> {
         throw CliException.invalidInput(e.getMessage(), e);
       }
     }
-    java.nio.file.Files.createDirectories(out);
     RunFiles.writeJson(out.resolve("sweep.json"), sweepJson(sweep, runs));
 
     PrintWriter stdout = spec.commandLine().getOut();
@@ -206,6 +277,8 @@ final class SweepCommand implements Callable<Integer> {
       return 0;
     }
 
+    AtomicFiles.removeStale(out);
+    SweepRuns.tidy(plans);
     boolean terminal = System.console() != null;
     SweepRunner.Result result;
     try (SweepConsole console = terminal

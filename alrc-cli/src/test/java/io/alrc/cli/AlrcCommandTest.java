@@ -97,6 +97,48 @@ class AlrcCommandTest {
         .isEqualTo("failing: bad input\n");
   }
 
+  @Test
+  void anInternalErrorNamesItsCauses() {
+    StringWriter err = new StringWriter();
+    CommandLine wired =
+        AlrcCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err));
+    RuntimeException failure = new IllegalStateException("outer",
+        new java.io.UncheckedIOException("middle", new java.io.IOException("No space left on device")));
+    CommandLine failing = new CommandLine(new Failing(failure));
+    failing.setErr(new PrintWriter(err));
+    failing.setExecutionExceptionHandler(wired.getExecutionExceptionHandler());
+
+    assertThat(failing.execute()).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "failing: internal error: java.lang.IllegalStateException: outer; caused by"
+                + " java.io.UncheckedIOException: middle; caused by java.io.IOException: No space"
+                + " left on device\n(set ALRC_DEBUG=1 for the stack trace)\n");
+  }
+
+  @Test
+  void aCliExceptionWithExitCode1GetsNoStackTraceHint() {
+    StringWriter err = new StringWriter();
+    CommandLine wired =
+        AlrcCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err));
+    CommandLine failing = new CommandLine(new Failing(new CliException(1, "disk full", null)));
+    failing.setErr(new PrintWriter(err));
+    failing.setExecutionExceptionHandler(wired.getExecutionExceptionHandler());
+
+    assertThat(failing.execute()).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo("failing: disk full\n");
+  }
+
+  @Test
+  void controlCharactersInMessagesAreEscaped() {
+    Cli.Result r = Cli.run("replay", "--n\u001B[2J");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).doesNotContain("\u001B").contains("--n\\u001B[2J");
+    assertThat(AlrcCommand.oneLine("a\u0000b\tc\nd\uFEFF\u202Ee"))
+        .isEqualTo("a\\u0000b\\tc d\\uFEFF\\u202Ee");
+    assertThat(AlrcCommand.oneLine("Größe \uD83D\uDE00")).as("letters and emoji stay").isEqualTo("Größe \uD83D\uDE00");
+  }
+
   @Command(name = "failing")
   static final class Failing implements Callable<Integer> {
     private final RuntimeException failure;

@@ -95,7 +95,8 @@ class SweepCommandTest {
     assertThat(sweep.get("runs").get(1).get("config").get("stabilizer").asText()).isEqualTo("alrc");
     assertThat(sweep.get("runs").get(1).get("args").toString()).contains("\"--threads\",\"1\"");
     try (var children = Files.list(out)) {
-      assertThat(children.toList()).as("nothing run").containsExactly(out.resolve("sweep.json"));
+      assertThat(children.toList()).as("nothing run")
+          .containsExactlyInAnyOrder(out.resolve("sweep.json"), out.resolve(".lock"));
     }
   }
 

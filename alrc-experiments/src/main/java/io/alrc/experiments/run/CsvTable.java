@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * A numeric CSV file (such as {@code metrics.csv}) read into columns of doubles; an empty field
- * reads as NaN.
+ * reads as NaN. Lines end with {@code \n} or {@code \r\n} and hold at most {@value
+ * #MAX_LINE_CHARS} characters.
  */
 public final class CsvTable {
   private final Path file;
@@ -34,7 +35,7 @@ public final class CsvTable {
    */
   public static CsvTable read(Path file) {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String head = in.readLine();
+      String head = readLine(in, file, 1);
       if (head == null) {
         throw new IOException(file + " is empty: expected a CSV header");
       }
@@ -44,7 +45,7 @@ public final class CsvTable {
       int rows = 0;
       String line;
       int lineNo = 1;
-      while ((line = in.readLine()) != null) {
+      while ((line = readLine(in, file, lineNo + 1)) != null) {
         lineNo++;
         if (line.isEmpty()) {
           continue;
@@ -64,7 +65,8 @@ public final class CsvTable {
           try {
             cols[c][rows] = t.isEmpty() ? Double.NaN : Double.parseDouble(t);
           } catch (NumberFormatException e) {
-            throw new IOException(file + " line " + lineNo + ": '" + t + "' is not a number");
+            throw new IOException(file + " line " + lineNo + ": '"
+                + (t.length() <= 40 ? t : t.substring(0, 40) + "...") + "' is not a number");
           }
         }
         rows++;
@@ -73,6 +75,30 @@ public final class CsvTable {
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /** The longest line read ({@value} characters): a file without line ends is not a CSV. */
+  static final int MAX_LINE_CHARS = 1_000_000;
+
+  /** One line without its end ({@code \n} or {@code \r\n}), or null at the end of the file. */
+  private static String readLine(BufferedReader in, Path file, int lineNo) throws IOException {
+    StringBuilder line = new StringBuilder(128);
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      if (line.length() == MAX_LINE_CHARS) {
+        throw new IOException(file + " line " + lineNo + ": longer than " + MAX_LINE_CHARS
+            + " characters: not a CSV file");
+      }
+      line.append((char) c);
+    }
+    if (c < 0 && line.length() == 0) {
+      return null;
+    }
+    int n = line.length();
+    if (n > 0 && line.charAt(n - 1) == '\r') {
+      line.setLength(n - 1);
+    }
+    return line.toString();
   }
 
   /** Number of data rows. */

@@ -52,9 +52,36 @@ public final class Report {
    * @param groups the configuration groups
    * @param comparison the stabilizer comparison, one row per group (also in {@code
    *     comparison.csv})
+   * @param leftOut the runs left out of the report, or of some of its curves, and why (also in
+   *     {@code report.md}, section "Left out")
    */
   public record Result(Path markdown, List<Path> images, List<Group> groups,
-      List<Comparison.Row> comparison) {}
+      List<Comparison.Row> comparison, List<Problem> leftOut) {}
+
+  /**
+   * A run the report leaves out, or whose curves it leaves out, and why.
+   *
+   * @param dir the run directory
+   * @param what what is left out: {@code the run}, {@code its training curve} or {@code its test
+   *     curve}
+   * @param reason why, naming the file and what is wrong with it
+   */
+  public record Problem(Path dir, String what, String reason) {
+    /** {@code DIR: WHAT is left out: REASON}, control characters escaped. */
+    @Override
+    public String toString() {
+      return io.alrc.experiments.data.Printable.escape(dir + ": " + what + " is left out: " + reason);
+    }
+  }
+
+  /** The tables of one run the report could read: either may be null. */
+  private record Tables(CsvTable metrics, CsvTable eval) {}
+
+  /** The columns a training curve needs in {@code metrics.csv}. */
+  static final List<String> METRICS_COLUMNS = List.of("step", "unadjusted_loss");
+
+  /** The columns a test curve needs in {@code eval.csv}. */
+  static final List<String> EVAL_COLUMNS = List.of("step", "test_error");
 
   /**
    * Configuration keys of the stabilizers: they make up a group's column, not its row. Parameters
@@ -71,19 +98,60 @@ public final class Report {
 
   /**
    * Reads the runs, groups repeats, and writes {@code report.md} and PNG learning curves into
-   * {@code outDir}.
-   *
-   * @param runs run directories
-   * @param outDir where to write (created)
-   * @param boxcar the boxcar window in steps for training curves; 0 picks 1/50 of the run
-   * @throws IllegalArgumentException if a directory is not a run directory
+   * {@code outDir}; see {@link #write(List, List, Path, int)}.
    */
   public static Result write(List<RunRecord> runs, Path outDir, int boxcar) throws IOException {
-    if (runs.isEmpty()) {
+    return write(runs, List.of(), outDir, boxcar);
+  }
+
+  /**
+   * Reads the runs, groups repeats, and writes {@code report.md} and PNG learning curves into
+   * {@code outDir}.
+   *
+   * <p>A run whose {@code metrics.csv} is missing, empty, not a numeric CSV or without the columns
+   * {@code step} and {@code unadjusted_loss} gets no training curve; one whose {@code eval.csv} is
+   * unreadable or without {@code step} and {@code test_error} gets no test curve. A run with
+   * neither curve nor {@code summary.json} is left out of the report. Each such case is in {@link
+   * Result#leftOut()} and in the section "Left out" of {@code report.md}, with the reason.
+   *
+   * @param runs run directories
+   * @param unreadable runs the caller could not read at all (a broken {@code config.json}), for
+   *     the section "Left out"
+   * @param outDir where to write (created)
+   * @param boxcar the boxcar window in steps for training curves; 0 picks 1/50 of the run
+   * @throws IllegalArgumentException if no run is usable (the message lists why), or there are no
+   *     runs
+   */
+  public static Result write(List<RunRecord> runs, List<Problem> unreadable, Path outDir, int boxcar)
+      throws IOException {
+    if (runs.isEmpty() && unreadable.isEmpty()) {
       throw new IllegalArgumentException("no run directories to report on");
     }
+    List<Problem> leftOut = new ArrayList<>(unreadable);
+    Map<Path, Tables> tables = new LinkedHashMap<>();
+    List<RunRecord> usable = new ArrayList<>();
+    for (RunRecord r : runs) {
+      List<Problem> problems = new ArrayList<>();
+      CsvTable metrics = readTable(r, r.dir().resolve("metrics.csv"), METRICS_COLUMNS, true,
+          "its training curve", problems);
+      CsvTable eval = readTable(r, r.dir().resolve("eval.csv"), EVAL_COLUMNS, false,
+          "its test curve", problems);
+      if (metrics == null && eval == null && r.summary().isEmpty()) {
+        List<String> reasons = problems.stream().map(Problem::reason).collect(Collectors.toList());
+        reasons.add("no summary.json (unfinished)");
+        leftOut.add(new Problem(r.dir(), "the run", String.join("; ", reasons)));
+        continue;
+      }
+      leftOut.addAll(problems);
+      tables.put(r.dir(), new Tables(metrics, eval));
+      usable.add(r);
+    }
+    if (usable.isEmpty()) {
+      throw new IllegalArgumentException("no usable run to report on: "
+          + leftOut.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+    }
     Files.createDirectories(outDir);
-    List<Group> groups = group(runs);
+    List<Group> groups = group(usable);
     List<Path> images = new ArrayList<>();
     Map<String, List<Group>> byRow = new LinkedHashMap<>();
     for (Group g : groups) {
@@ -94,19 +162,90 @@ public final class Report {
       figure++;
       String suffix = byRow.size() == 1 ? "" : "-" + figure;
       Path train = outDir.resolve("train-curves" + suffix + ".png");
-      if (trainCurves(e.getKey(), e.getValue(), boxcar, train)) {
+      if (trainCurves(e.getKey(), e.getValue(), boxcar, train, tables, leftOut)) {
         images.add(train);
       }
       Path test = outDir.resolve("test-curves" + suffix + ".png");
-      if (testCurves(e.getKey(), e.getValue(), test)) {
+      if (testCurves(e.getKey(), e.getValue(), test, tables, leftOut)) {
         images.add(test);
       }
     }
     List<Comparison.Row> comparison = Comparison.of(groups);
     RunFiles.writeText(outDir.resolve("comparison.csv"), Comparison.csv(comparison));
     Path md = outDir.resolve("report.md");
-    RunFiles.writeText(md, markdown(groups, images, outDir, comparison));
-    return new Result(md, images, groups, comparison);
+    RunFiles.writeText(md, markdown(groups, images, outDir, comparison) + leftOutSection(leftOut));
+    return new Result(md, images, groups, comparison, List.copyOf(leftOut));
+  }
+
+  /**
+   * Reads one CSV of a run and checks its columns; on a problem records it and returns null.
+   *
+   * @param required whether a missing file is a problem (metrics.csv) or normal (eval.csv of a run
+   *     that never evaluated)
+   */
+  private static CsvTable readTable(RunRecord r, Path file, List<String> columns, boolean required,
+      String what, List<Problem> problems) {
+    String name = file.getFileName().toString();
+    if (!Files.exists(file)) {
+      if (required) {
+        problems.add(new Problem(r.dir(), what, name + " is missing"));
+      }
+      return null;
+    }
+    CsvTable table;
+    try {
+      table = CsvTable.read(file);
+    } catch (RuntimeException e) {
+      String m = String.valueOf(e.getMessage());
+      String prefix = file.toString();
+      problems.add(new Problem(r.dir(), what,
+          name + (m.startsWith(prefix) ? m.substring(prefix.length()) : ": " + m)));
+      return null;
+    }
+    List<String> missing = columns.stream().filter(c -> !table.has(c)).toList();
+    if (!missing.isEmpty()) {
+      problems.add(new Problem(r.dir(), what, name + " has no column " + String.join(", ", missing)
+          + " (its header: " + String.join(",", table.header()) + ")"));
+      return null;
+    }
+    if (table.rows() == 0) {
+      if (required) {
+        problems.add(new Problem(r.dir(), what, name + " has no rows"));
+      }
+      return null;
+    }
+    double[] steps = table.column("step");
+    for (int i = 0; i < steps.length; i++) {
+      if (!(steps[i] >= 0 && steps[i] <= MAX_STEP)) {
+        problems.add(new Problem(r.dir(), what, name + " row " + (i + 1) + ": step " + steps[i]
+            + " is not a step number (0 to " + (long) MAX_STEP + ")"));
+        return null;
+      }
+    }
+    return table;
+  }
+
+  /** The largest step number a curve may show. */
+  static final double MAX_STEP = 1e12;
+
+  /**
+   * The range of values the log-scale charts show; a value outside it is drawn at its bound (a
+   * diverged run's 1e35, say), as the chart library cannot scale hundreds of decades.
+   */
+  static final double MIN_SHOWN = 1e-30;
+
+  /** See {@link #MIN_SHOWN}. */
+  static final double MAX_SHOWN = 1e30;
+
+  private static String leftOutSection(List<Problem> leftOut) {
+    if (leftOut.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("\n## Left out\n\n");
+    for (Problem p : leftOut) {
+      md.append("- ").append(p).append('\n');
+    }
+    return md.toString();
   }
 
   /** Groups repeats and derives row and column labels from the keys that vary. */
@@ -294,40 +433,38 @@ public final class Report {
   /** One run's curve: its steps and values. */
   private record Curve(double[] steps, double[] values) {}
 
-  private static boolean trainCurves(String title, List<Group> groups, int boxcar, Path out)
-      throws IOException {
+  private static boolean trainCurves(String title, List<Group> groups, int boxcar, Path out,
+      Map<Path, Tables> tables, List<Problem> problems) throws IOException {
     return curves(
         title.equals("all runs") ? "Training loss" : "Training loss: " + title,
         "unadjusted loss (boxcar mean)",
         groups,
         out,
         r -> {
-          CsvTable m;
-          try {
-            m = r.metrics();
-          } catch (RuntimeException e) {
-            return null;
-          }
-          if (m.rows() == 0) {
+          CsvTable m = tables.get(r.dir()).metrics();
+          if (m == null) {
             return null;
           }
           int window = boxcar > 0 ? boxcar : Math.max(1, m.rows() / 50);
           return new Curve(m.column("step"), Stats.boxcar(unadjustedWithoutInjected(m), window));
-        });
+        },
+        problems);
   }
 
-  private static boolean testCurves(String title, List<Group> groups, Path out) throws IOException {
+  private static boolean testCurves(String title, List<Group> groups, Path out,
+      Map<Path, Tables> tables, List<Problem> problems) throws IOException {
     return curves(
         title.equals("all runs") ? "Test error" : "Test error: " + title,
         "test error",
         groups,
         out,
         r -> {
-          CsvTable e = r.eval().orElse(null);
+          CsvTable e = tables.get(r.dir()).eval();
           return e == null || e.rows() == 0
               ? null
               : new Curve(e.column("step"), e.column("test_error"));
-        });
+        },
+        problems);
   }
 
   /**
@@ -335,7 +472,7 @@ public final class Report {
    * +/- 1 sd band); runs without a curve are left out. Returns whether anything was drawn.
    */
   private static boolean curves(String title, String yLabel, List<Group> groups, Path out,
-      java.util.function.Function<RunRecord, Curve> curveOf) throws IOException {
+      java.util.function.Function<RunRecord, Curve> curveOf, List<Problem> problems) throws IOException {
     XYChart chart = chart(title, "step", yLabel);
     int color = 0;
     boolean any = false;
@@ -355,13 +492,24 @@ public final class Report {
       if (values.isEmpty()) {
         continue;
       }
-      addBand(chart, g.column(), steps, values, PALETTE[color++ % PALETTE.length]);
-      any = true;
+      if (addBand(chart, g.column(), steps, values, PALETTE[color % PALETTE.length])) {
+        color++;
+        any = true;
+      }
     }
-    if (any) {
-      BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+    if (!any) {
+      return false;
     }
-    return any;
+    byte[] png;
+    try {
+      png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    } catch (RuntimeException e) {
+      // values the chart library cannot scale (e.g. spanning hundreds of decades)
+      problems.add(new Problem(out, "the chart", "it cannot be drawn from these values: " + e));
+      return false;
+    }
+    AtomicFiles.write(out, png);
+    return true;
   }
 
   /**
@@ -396,7 +544,12 @@ public final class Report {
   }
 
   /** Adds the mean of {@code curves} (truncated to the shortest) and a +/- 1 sd band. */
-  private static void addBand(XYChart chart, String name, double[] steps, List<double[]> curves, Color color) {
+  private static double shown(double v) {
+    return Math.max(MIN_SHOWN, Math.min(MAX_SHOWN, v));
+  }
+
+  private static boolean addBand(XYChart chart, String name, double[] steps, List<double[]> curves,
+      Color color) {
     int n = steps.length;
     for (double[] c : curves) {
       n = Math.min(n, c.length);
@@ -408,22 +561,36 @@ public final class Report {
     double[] lo = new double[points];
     double[] hi = new double[points];
     double floor = Double.MAX_VALUE;
+    int kept = 0;
     for (int p = 0; p < points; p++) {
       int i = p * stride;
       double[] vals = new double[curves.size()];
       for (int k = 0; k < vals.length; k++) {
         vals[k] = curves.get(k)[i];
       }
-      x[p] = steps[i];
-      mean[p] = Stats.mean(vals);
-      double sd = Stats.sd(vals);
-      lo[p] = mean[p] - sd;
-      hi[p] = mean[p] + sd;
-      if (mean[p] > 0) {
-        floor = Math.min(floor, mean[p]);
+      double m = Stats.mean(vals);
+      // a point the chart cannot place (a step or mean that is not finite) is left out
+      if (!Double.isFinite(steps[i]) || m == Double.POSITIVE_INFINITY || m == Double.NEGATIVE_INFINITY) {
+        continue;
       }
+      double sd = Stats.sd(vals);
+      x[kept] = steps[i];
+      mean[kept] = m;
+      lo[kept] = m - sd;
+      hi[kept] = Double.isFinite(m + sd) ? m + sd : m;
+      if (m > 0) {
+        floor = Math.min(floor, m);
+      }
+      kept++;
     }
-    for (int p = 0; p < points; p++) {
+    if (kept == 0) {
+      return false;
+    }
+    x = java.util.Arrays.copyOf(x, kept);
+    mean = java.util.Arrays.copyOf(mean, kept);
+    lo = java.util.Arrays.copyOf(lo, kept);
+    hi = java.util.Arrays.copyOf(hi, kept);
+    for (int p = 0; p < kept; p++) {
       // a log axis needs positive values: floor the band at a tenth of the smallest mean
       if (!(lo[p] > 0)) {
         lo[p] = floor / 10;
@@ -431,6 +598,12 @@ public final class Report {
       if (!(mean[p] > 0)) {
         mean[p] = floor;
       }
+      if (!(hi[p] > 0)) {
+        hi[p] = mean[p];
+      }
+      lo[p] = shown(lo[p]);
+      mean[p] = shown(mean[p]);
+      hi[p] = shown(hi[p]);
     }
     XYSeries m = chart.addSeries(name + (curves.size() > 1 ? " (mean of " + curves.size() + ")" : ""), x, mean);
     m.setLineColor(color);
@@ -446,5 +619,6 @@ public final class Report {
         s.setShowInLegend(false);
       }
     }
+    return true;
   }
 }

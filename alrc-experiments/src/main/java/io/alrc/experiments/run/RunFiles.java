@@ -3,17 +3,18 @@ package io.alrc.experiments.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.alrc.snapshot.SnapshotFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The files of a run directory and how they are written: every result and checkpoint file is
- * written atomically (temporary file, forced to disk, renamed), so a killed run never leaves a
- * half-written file behind.
+ * written atomically with ordinary permissions ({@link AtomicFiles}: temporary file, forced to disk,
+ * renamed), so a killed run never leaves a half-written file behind.
  *
  * <pre>
  * RUN_DIR/config.json       everything needed to rerun it, seed and software version included
@@ -72,14 +73,27 @@ public final class RunFiles {
     return Files.isRegularFile(summary());
   }
 
-  /** Writes {@code value} as pretty JSON to {@code target}, atomically. */
+  /** Writes {@code value} as pretty JSON to {@code target}, atomically ({@link AtomicFiles}). */
   public static void writeJson(Path target, Object value) throws IOException {
-    SnapshotFormat.writeAtomically(target, JSON.writeValueAsBytes(value));
+    AtomicFiles.write(target, JSON.writeValueAsBytes(value));
   }
 
-  /** Writes {@code text} as UTF-8 to {@code target}, atomically. */
+  /** Writes {@code text} as UTF-8 to {@code target}, atomically ({@link AtomicFiles}). */
   public static void writeText(Path target, String text) throws IOException {
-    SnapshotFormat.writeAtomically(target, text.getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.write(target, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Deletes the temporary files that a killed process left in the run directory and its checkpoint
+   * folder ({@link AtomicFiles#removeStale}); call it when a run starts or resumes.
+   *
+   * @return the files deleted
+   * @throws IOException if a folder cannot be listed or a file deleted
+   */
+  public List<Path> removeStaleTemporaryFiles() throws IOException {
+    List<Path> removed = new ArrayList<>(AtomicFiles.removeStale(dir));
+    removed.addAll(AtomicFiles.removeStale(checkpoint()));
+    return removed;
   }
 
   /**

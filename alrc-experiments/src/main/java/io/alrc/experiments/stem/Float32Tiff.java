@@ -1,9 +1,9 @@
 package io.alrc.experiments.stem;
 
+import io.alrc.experiments.run.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,7 +26,9 @@ import java.util.Map;
  * Anything else (tiles, integer samples, compression, colour, several channels) is rejected with a
  * {@link StemImageException} naming the file, the field, its value and what is expected. A file too
  * short for what its directory declares is reported as truncated, with the byte range it lacks.
- * Further images in the file (a next-IFD offset other than 0) are ignored.
+ * Further images in the file (a next-IFD offset other than 0) are ignored. Images larger than
+ * {@link StemImages#MAX_SIDE} a side or {@link StemImages#MAX_PIXELS} pixels are rejected from the
+ * directory, before the pixels are allocated.
  *
  * <p>Stateless and thread-safe.
  */
@@ -45,6 +47,12 @@ public final class Float32Tiff {
   private static final int TILE_OFFSETS = 324;
   private static final int SAMPLE_FORMAT = 339;
 
+  /** The tags whose values this reader uses; the values of other tags are not read. */
+  private static final java.util.Set<Integer> READ_TAGS =
+      java.util.Set.of(IMAGE_WIDTH, IMAGE_LENGTH, BITS_PER_SAMPLE, COMPRESSION, PHOTOMETRIC,
+          STRIP_OFFSETS, SAMPLES_PER_PIXEL, ROWS_PER_STRIP, STRIP_BYTE_COUNTS, PLANAR_CONFIGURATION,
+          SAMPLE_FORMAT);
+
   private static final int TYPE_BYTE = 1;
   private static final int TYPE_SHORT = 3;
   private static final int TYPE_LONG = 4;
@@ -61,7 +69,7 @@ public final class Float32Tiff {
    * @throws IOException if the file cannot be read at all
    */
   public static StemImage read(Path file) throws IOException {
-    return decode(file, Files.readAllBytes(file));
+    return decode(file, StemImages.readBounded(file));
   }
 
   static StemImage decode(Path file, byte[] bytes) throws StemImageException {
@@ -106,18 +114,27 @@ public final class Float32Tiff {
       int tag = Short.toUnsignedInt(buf.getShort(at));
       int type = Short.toUnsignedInt(buf.getShort(at + 2));
       long count = Integer.toUnsignedLong(buf.getInt(at + 4));
-      tags.put(tag, values(file, buf, at, tag, type, count));
+      if (READ_TAGS.contains(tag)) {
+        tags.put(tag, values(file, buf, at, tag, type, count));
+      } else if (tag == TILE_WIDTH || tag == TILE_OFFSETS) {
+        tags.put(tag, new long[0]); // only its presence matters
+      }
     }
 
     if (tags.containsKey(TILE_WIDTH) || tags.containsKey(TILE_OFFSETS)) {
       throw new StemImageException(file, "tiled TIFFs are not supported (strips only)");
     }
-    int width = (int) required(file, tags, IMAGE_WIDTH, "ImageWidth");
-    int height = (int) required(file, tags, IMAGE_LENGTH, "ImageLength");
-    if (width < 1 || height < 1) {
+    long declaredWidth = required(file, tags, IMAGE_WIDTH, "ImageWidth");
+    long declaredHeight = required(file, tags, IMAGE_LENGTH, "ImageLength");
+    if (declaredWidth < 1 || declaredHeight < 1) {
       throw new StemImageException(
-          file, "ImageWidth (" + width + ") and ImageLength (" + height + ") must be >= 1");
+          file,
+          "ImageWidth (" + declaredWidth + ") and ImageLength (" + declaredHeight + ") must be >= 1");
     }
+    // before the pixels are allocated: a small file may declare a huge image
+    StemImages.checkDimensions(file, "the TIFF", declaredWidth, declaredHeight);
+    int width = (int) declaredWidth;
+    int height = (int) declaredHeight;
     expect(file, "SamplesPerPixel", optional(tags, SAMPLES_PER_PIXEL, 1), 1, "single-channel images only");
     expect(file, "BitsPerSample", optional(tags, BITS_PER_SAMPLE, 1), 32, "float32 TIFFs only");
     long format = optional(tags, SAMPLE_FORMAT, 1);
@@ -193,13 +210,13 @@ public final class Float32Tiff {
   /**
    * Writes a single-strip, uncompressed float32 TIFF with the tags listed in the class comment.
    *
-   * @param file where to write; replaced if it exists
+   * @param file where to write; replaced atomically if it exists ({@link AtomicFiles})
    * @param image the pixels
    * @param order byte order of the file ({@code II} for little-endian, {@code MM} for big-endian)
    * @throws IOException if the file cannot be written
    */
   public static void write(Path file, StemImage image, ByteOrder order) throws IOException {
-    Files.write(file, encode(image, order));
+    AtomicFiles.write(file, encode(image, order));
   }
 
   /** Writes {@code image} little-endian, like the authors' files. */
@@ -257,8 +274,11 @@ public final class Float32Tiff {
           "truncated: the values of tag " + tag + " need bytes [" + at + ", " + (at + bytes)
               + ") but the file has " + buf.capacity() + " bytes");
     }
-    if (count > Integer.MAX_VALUE / 4) {
-      throw new StemImageException(file, "tag " + tag + " declares " + count + " values");
+    if (count > StemImages.MAX_SIDE) {
+      // no tag this reader uses has more values than the image has rows
+      throw new StemImageException(
+          file, "tag " + tag + " declares " + count + " values, more than the " + StemImages.MAX_SIDE
+              + " rows an image may have");
     }
     long[] out = new long[(int) count];
     for (int i = 0; i < count; i++) {

@@ -1,14 +1,13 @@
 package io.alrc.experiments.stem;
 
+import io.alrc.experiments.run.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
@@ -36,7 +35,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * and 1/2/4-bit greyscale are rejected with a {@link StemImageException} that names the file and
  * the PNG's colour type and bit depth. Before decoding, the chunk structure is checked (every chunk
  * inside the file, CRCs correct, an {@code IEND} at the end), so a truncated or damaged file gets a
- * precise message instead of a partly black image.
+ * precise message instead of a partly black image. Images larger than {@link StemImages#MAX_SIDE}
+ * a side or {@link StemImages#MAX_PIXELS} pixels are rejected from the header, before decoding.
  *
  * <p>Stateless and thread-safe.
  */
@@ -79,7 +79,7 @@ public final class GreyPng {
   /**
    * Writes a greyscale PNG, mapping {@code [lo, hi]} to the full code range.
    *
-   * @param file where to write; replaced if it exists
+   * @param file where to write; replaced atomically if it exists ({@link AtomicFiles})
    * @param pixels row-major, {@code width * height}; not modified
    * @param width columns, &gt;= 1
    * @param height rows, &gt;= 1
@@ -94,12 +94,13 @@ public final class GreyPng {
       throws IOException {
     BufferedImage image = toImage(pixels, width, height, lo, hi, bits);
     // Memory-cached streams: javax.imageio would otherwise buffer through temporary files.
-    try (OutputStream out = Files.newOutputStream(file);
-        MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-      if (!ImageIO.write(image, "png", stream)) {
-        throw new IOException(file + ": no PNG writer available in javax.imageio");
+    AtomicFiles.write(file, out -> {
+      try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+        if (!ImageIO.write(image, "png", stream)) {
+          throw new IOException(file + ": no PNG writer available in javax.imageio");
+        }
       }
-    }
+    });
   }
 
   static BufferedImage toImage(
@@ -140,7 +141,7 @@ public final class GreyPng {
    * @throws IOException if the file cannot be read at all
    */
   public static StemImage read(Path file) throws IOException {
-    return decode(file, Files.readAllBytes(file));
+    return decode(file, StemImages.readBounded(file));
   }
 
   static StemImage decode(Path file, byte[] bytes) throws StemImageException {
@@ -153,8 +154,8 @@ public final class GreyPng {
       throw new StemImageException(
           file, "truncated or corrupt PNG: no complete IHDR chunk in its first 33 bytes");
     }
-    int width = buf.getInt(16);
-    int height = buf.getInt(20);
+    long width = Integer.toUnsignedLong(buf.getInt(16));
+    long height = Integer.toUnsignedLong(buf.getInt(20));
     int bitDepth = bytes[24] & 0xFF;
     int colourType = bytes[25] & 0xFF;
     if (colourType != 0) {
@@ -167,6 +168,8 @@ public final class GreyPng {
       throw new StemImageException(
           file, bitDepth + "-bit greyscale PNG is not supported: expected 8- or 16-bit greyscale");
     }
+    // before javax.imageio allocates the raster: a small file may declare a huge image
+    StemImages.checkDimensions(file, "the PNG", width, height);
     checkChunks(file, bytes, buf);
 
     BufferedImage image;
@@ -185,13 +188,13 @@ public final class GreyPng {
           "decoded to " + raster.getNumBands() + " bands of " + raster.getWidth() + " x "
               + raster.getHeight() + ", expected 1 band of " + width + " x " + height);
     }
-    int[] codes = raster.getSamples(0, 0, width, height, 0, (int[]) null);
+    int[] codes = raster.getSamples(0, 0, (int) width, (int) height, 0, (int[]) null);
     float[] pixels = new float[codes.length];
     float max = bitDepth == 8 ? 255f : 65535f;
     for (int i = 0; i < codes.length; i++) {
       pixels[i] = codes[i] / max;
     }
-    return StemImage.wrap(file.toString(), width, height, pixels);
+    return StemImage.wrap(file.toString(), (int) width, (int) height, pixels);
   }
 
   /** Walks the chunks: each must lie inside the file with a correct CRC, ending with IEND. */

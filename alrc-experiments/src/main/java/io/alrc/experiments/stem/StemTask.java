@@ -9,8 +9,6 @@ import io.alrc.experiments.train.Batch;
 import io.alrc.experiments.train.Task;
 import io.alrc.experiments.train.TrainConfig;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,6 +58,7 @@ public final class StemTask implements Task {
    * Sets up the task of {@code config} ({@code stem-completion} or {@code stem-sr}).
    *
    * @throws IOException naming an evaluation file that cannot be read
+   * @throws IllegalArgumentException if {@code eval_data} is empty or has an empty entry
    */
   public StemTask(TrainConfig config) throws IOException {
     this.name = config.task();
@@ -82,26 +81,9 @@ public final class StemTask implements Task {
     }
   }
 
+  /** The evaluation micrographs of {@code eval_data}: {@link StemImages#readList(String)}. */
   static List<StemImage> readEvalImages(String spec) throws IOException {
-    List<StemImage> images = new ArrayList<>();
-    if (spec == null || spec.isBlank()) {
-      return images;
-    }
-    for (String part : spec.split(",")) {
-      Path p = Path.of(part.strip());
-      if (Files.isDirectory(p)) {
-        images.addAll(StemImages.readDirectory(p));
-      } else if (Files.isRegularFile(p)) {
-        images.add(StemImages.read(p));
-      } else {
-        throw new IOException("evaluation micrograph " + p + " does not exist");
-      }
-    }
-    List<StemImage> normalised = new ArrayList<>(images.size());
-    for (StemImage image : images) {
-      normalised.add(image);
-    }
-    return normalised;
+    return StemImages.readList(spec);
   }
 
   @Override

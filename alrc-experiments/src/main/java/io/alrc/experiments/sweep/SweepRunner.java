@@ -204,7 +204,15 @@ public final class SweepRunner {
 
   /** Which keys of the stored configuration differ from the run's, or null if none. */
   private static String difference(Path configFile, SweepRun run) {
-    JsonNode stored = RunFiles.readJson(configFile);
+    JsonNode stored;
+    try {
+      stored = RunFiles.readJson(configFile);
+    } catch (java.io.UncheckedIOException e) {
+      return "it cannot be read (" + e.getMessage() + ")";
+    }
+    if (!stored.isObject()) {
+      return "it is not a JSON object";
+    }
     ObjectNode expected = RunFiles.JSON.valueToTree(run.config());
     Set<String> keys = new TreeSet<>();
     stored.fieldNames().forEachRemaining(keys::add);
@@ -366,6 +374,11 @@ public final class SweepRunner {
       return new Outcome(plan, State.INTERRUPTED, exit, seconds(start), "stopped");
     }
     if (exit == 0 && new RunFiles(dir).finished()) {
+      try {
+        Files.deleteIfExists(dir.resolve(FAILED)); // a finished run has not failed
+      } catch (IOException e) {
+        // beginAttempt removed it already; a leftover one is removed by the next sweep's tidy
+      }
       return new Outcome(plan, State.FINISHED, 0, seconds(start), "");
     }
     return failed(plan, exit, start, command,

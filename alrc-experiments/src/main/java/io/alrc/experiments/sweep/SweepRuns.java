@@ -35,6 +35,12 @@ public final class SweepRuns {
   /** Lines of the log copied into {@code failed.txt}. */
   public static final int TAIL_LINES = 20;
 
+  /** Lines of the log searched for the reason of a failure (a stack trace may come after it). */
+  private static final int REASON_LINES = 400;
+
+  /** What {@code alrc} prints after an internal error when {@code ALRC_DEBUG} is not set. */
+  static final String DEBUG_HINT = "(set ALRC_DEBUG=1 for the stack trace)";
+
   private static final Pattern STEP = Pattern.compile("step (\\d+)/(\\d+)");
 
   private SweepRuns() {}
@@ -114,15 +120,52 @@ public final class SweepRuns {
     }
   }
 
-  /** The last non-blank line of a log, or "(empty log)". */
+  /**
+   * Why a run failed, as its log tells: the last error line of {@code alrc} ({@code alrc train:
+   * ...}; for an internal error it names the exception class, its message and its causes' messages),
+   * else the last non-blank line that is not the hint to set {@code ALRC_DEBUG}, or "(empty log)".
+   * Lines of a stack trace ({@code ALRC_DEBUG} set) are passed over.
+   */
   public static String lastLine(Path log) {
-    List<String> lines = tail(log, TAIL_LINES);
+    List<String> lines = tail(log, REASON_LINES);
+    String fallback = null;
     for (int i = lines.size() - 1; i >= 0; i--) {
-      if (!lines.get(i).isBlank()) {
-        return lines.get(i).strip();
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.equals(DEBUG_HINT) || isStackTraceLine(line)) {
+        continue;
+      }
+      if (line.startsWith("alrc ") && line.contains(": ")) {
+        return line;
+      }
+      if (fallback == null) {
+        fallback = line;
       }
     }
-    return "(empty log)";
+    return fallback != null ? fallback : "(empty log)";
+  }
+
+  private static boolean isStackTraceLine(String line) {
+    return line.startsWith("at ") || line.startsWith("... ") || line.startsWith("Caused by: ")
+        || line.startsWith("Suppressed: ");
+  }
+
+  /**
+   * Tidies the run directories before a sweep runs them: deletes the temporary files a killed run
+   * left ({@link io.alrc.experiments.run.RunFiles#removeStaleTemporaryFiles()}), and the {@code
+   * failed.txt} of runs that have finished since (a finished run has not failed). Call it only while
+   * holding the sweep's {@link SweepLock}.
+   *
+   * @param plans the sweep's runs
+   * @throws IOException if a directory cannot be listed or a file deleted
+   */
+  public static void tidy(List<SweepRunner.Plan> plans) throws IOException {
+    for (SweepRunner.Plan plan : plans) {
+      RunFiles files = new RunFiles(plan.dir());
+      files.removeStaleTemporaryFiles();
+      if (files.finished()) {
+        Files.deleteIfExists(plan.dir().resolve(FAILED));
+      }
+    }
   }
 
   /** The last {@code n} lines of a text file (reading at most its last 64 KiB); empty if absent. */

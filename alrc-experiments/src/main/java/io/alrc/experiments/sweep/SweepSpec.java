@@ -68,6 +68,12 @@ public final class SweepSpec {
 
   private static final String NONE = Stabilizer.None.KIND.name();
 
+  /**
+   * The most runs {@link #expand(Map)} lists ({@value}); {@code alrc sweep --max-runs} raises it. A
+   * grid of a million runs would take minutes and gigabytes to list and check before anything runs.
+   */
+  public static final int DEFAULT_MAX_RUNS = 10_000;
+
   /** Longest run-directory name: file systems allow 255 bytes. */
   static final int MAX_NAME_LENGTH = 200;
 
@@ -191,25 +197,75 @@ public final class SweepSpec {
     return seeds;
   }
 
-  /** The number of runs: the product of the axis sizes, times the number of seeds. */
+  /**
+   * The number of runs: the product of the axis sizes, times the number of seeds; {@link
+   * Integer#MAX_VALUE} if there are more (see {@link #runCount()}).
+   */
   public int size() {
-    long n = seeds.size() * (long) Math.max(1, variants.size());
-    for (List<Value> axis : grid.values()) {
-      n *= axis.size();
-    }
-    return (int) Math.min(n, Integer.MAX_VALUE);
+    return (int) Math.min(runCount(), Integer.MAX_VALUE);
   }
 
   /**
-   * Lists the runs and checks each one's configuration as {@code alrc train} would.
+   * The number of runs, counted from the axis sizes without listing them: the product of the grid
+   * axes' sizes, the number of variants (if any) and the number of seeds; {@link Long#MAX_VALUE}
+   * if the product is larger.
+   */
+  public long runCount() {
+    long n = seeds.size();
+    List<Integer> sizes = new ArrayList<>();
+    grid.values().forEach(axis -> sizes.add(axis.size()));
+    if (!variants.isEmpty()) {
+      sizes.add(variants.size());
+    }
+    for (int size : sizes) {
+      if (n > Long.MAX_VALUE / size) {
+        return Long.MAX_VALUE;
+      }
+      n *= size;
+    }
+    return n;
+  }
+
+  /**
+   * Lists the runs and checks each one's configuration as {@code alrc train} would, refusing a
+   * spec of more than {@link #DEFAULT_MAX_RUNS} runs; see {@link #expand(Map, long)}.
+   */
+  public List<SweepRun> expand(Map<String, String> defaults) {
+    return expand(defaults, DEFAULT_MAX_RUNS);
+  }
+
+  /**
+   * Lists the runs and checks each one's configuration as {@code alrc train} would. The runs are
+   * counted first ({@link #runCount()}), so a spec of more than {@code maxRuns} runs is refused at
+   * once, before any is listed.
    *
    * @param defaults options for runs that do not set them, as command-line text by canonical name
    *     (e.g. {@code threads}, and {@code data} from the sweep's {@code --data}); reserved options
    *     are allowed here
+   * @param maxRuns the most runs the spec may have, &gt;= 1 ({@code alrc sweep --max-runs})
    * @throws SpecException naming the run and the option for a configuration {@code alrc train}
-   *     would reject, two runs with the same name or the same configuration, or a name too long
+   *     would reject, two runs with the same name or the same configuration, or a name too long;
+   *     or, with the count and how it arises, if the spec has more than {@code maxRuns} runs
+   * @throws IllegalArgumentException if {@code maxRuns < 1}
    */
-  public List<SweepRun> expand(Map<String, String> defaults) {
+  public List<SweepRun> expand(Map<String, String> defaults, long maxRuns) {
+    if (maxRuns < 1) {
+      throw new IllegalArgumentException("maxRuns (" + maxRuns + ") must be >= 1");
+    }
+    long count = runCount();
+    if (count > maxRuns) {
+      List<String> factors = new ArrayList<>();
+      grid.forEach((name, axis) -> factors.add(axis.size() + " " + name));
+      if (!variants.isEmpty()) {
+        factors.add(variants.size() + " variants");
+      }
+      factors.add(seeds.size() + (seeds.size() == 1 ? " seed" : " seeds"));
+      throw new SpecException(String.format(Locale.ROOT,
+          "%s: the spec has %s runs (%s), more than the maximum of %,d; split the spec, or raise"
+              + " the maximum with --max-runs N",
+          source, count == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : String.format(Locale.ROOT, "%,d", count),
+          String.join(" x ", factors), maxRuns));
+    }
     List<String> axes = new ArrayList<>(grid.keySet());
     int[] sizes = new int[axes.size() + (variants.isEmpty() ? 0 : 1)];
     for (int a = 0; a < axes.size(); a++) {

@@ -100,11 +100,14 @@ class Cifar10DownloaderTest {
     Cifar10Downloader.Result r = downloader(archive, false).download(root, ProgressListener.none());
 
     Path folder = root.resolve("cifar-10-batches-bin");
-    assertThat(r).isEqualTo(new Cifar10Downloader.Result(folder, true, archive.length));
+    assertThat(r).isEqualTo(new Cifar10Downloader.Result(folder, true, archive.length, ""));
     assertThat(rootListing())
-        .as("the six files, no batches.meta.txt or readme.html, no temporary files")
+        .as("the six files and their checksums, no batches.meta.txt or readme.html, no temporary"
+            + " files; the lock file stays")
         .containsExactly(
+            ".cifar-10-download.lock",
             "cifar-10-batches-bin",
+            "cifar-10-batches-bin/SHA256SUMS",
             "cifar-10-batches-bin/data_batch_1.bin",
             "cifar-10-batches-bin/data_batch_2.bin",
             "cifar-10-batches-bin/data_batch_3.bin",
@@ -147,7 +150,7 @@ class Cifar10DownloaderTest {
   }
 
   @Test
-  void wrongChecksumLeavesNothing() {
+  void wrongChecksumLeavesNothing() throws IOException {
     String wrong = "ffffffffffffffffffffffffffffffff";
     Cifar10Downloader d =
         new Cifar10Downloader(
@@ -164,26 +167,26 @@ class Cifar10DownloaderTest {
                 + ", expected "
                 + wrong
                 + "; the file is corrupt or not the expected one");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
-  void cutOffDownloadLeavesNothing() {
+  void cutOffDownloadLeavesNothing() throws IOException {
     server.mode(LoopbackServer.Mode.CUT_WITH_LENGTH, archive.length / 2);
     assertThatThrownBy(() -> downloader(archive, false).download(root, ProgressListener.none()))
         .isInstanceOf(DownloadException.class)
         .hasMessageStartingWith("the download of " + server.uri() + " was cut off after ")
         .hasMessageContaining(" of " + archive.length + " bytes");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
-  void httpErrorLeavesNothing() {
+  void httpErrorLeavesNothing() throws IOException {
     server.mode(LoopbackServer.Mode.NOT_FOUND, 0);
     assertThatThrownBy(() -> downloader(archive, false).download(root, ProgressListener.none()))
         .isInstanceOf(DownloadException.class)
         .hasMessage("GET " + server.uri() + " answered HTTP 404; expected 200");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
@@ -200,7 +203,7 @@ class Cifar10DownloaderTest {
                 + server.uri()
                 + " lacks cifar-10-batches-bin/data_batch_3.bin,"
                 + " cifar-10-batches-bin/test_batch.bin; nothing was installed");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
@@ -217,27 +220,27 @@ class Cifar10DownloaderTest {
             "size 100 bytes is not a multiple of the 3073-byte record (1 label byte + 3072 pixel"
                 + " bytes); the file is truncated or not in the CIFAR-10 binary format; nothing"
                 + " was installed");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
-  void notAnArchiveLeavesNothing() {
+  void notAnArchiveLeavesNothing() throws IOException {
     byte[] junk = "this is not gzip".getBytes(StandardCharsets.US_ASCII);
     server.body(junk);
     assertThatThrownBy(() -> downloader(junk, false).download(root, ProgressListener.none()))
         .isInstanceOf(DownloadException.class)
         .hasMessageStartingWith("the archive from " + server.uri() + " cannot be unpacked: ");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test
-  void staticEntryPointChecksAgainstTheOfficialSize() {
+  void staticEntryPointChecksAgainstTheOfficialSize() throws IOException {
     URI uri = server.uri();
     assertThatThrownBy(() -> Cifar10Downloader.download(root, uri, ProgressListener.none()))
         .isInstanceOf(DownloadException.class)
         .hasMessage(
             "the server announces " + archive.length + " bytes for " + uri + "; expected 170052171");
-    assertThat(root).isEmptyDirectory();
+    assertThat(rootListing()).as("nothing but the lock file").containsExactly(".cifar-10-download.lock");
   }
 
   @Test

@@ -24,8 +24,15 @@ public final class LoopbackServer implements AutoCloseable {
     /** Status 200, chunked (no Content-Length), {@code sendBytes} bytes, then a clean end. */
     SHORT_CHUNKED,
     /** Status 404 with a short text body. */
-    NOT_FOUND
+    NOT_FOUND,
+    /** Status 200, Content-Length of the whole body, {@code sendBytes} bytes, then silence. */
+    STALL_IN_BODY,
+    /** Silence before any answer. */
+    STALL_BEFORE_ANSWER
   }
+
+  /** Released on close: stalled handlers wait for it. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   private final HttpServer server;
   private final AtomicInteger requests = new AtomicInteger();
@@ -43,6 +50,11 @@ public final class LoopbackServer implements AutoCloseable {
     this.body = body;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "loopback-server");
+      t.setDaemon(true);
+      return t;
+    }));
     server.start();
   }
 
@@ -94,6 +106,14 @@ public final class LoopbackServer implements AutoCloseable {
             out.write(b, 0, sendBytes);
           }
         }
+        case STALL_IN_BODY -> {
+          ex.sendResponseHeaders(200, b.length);
+          OutputStream out = ex.getResponseBody();
+          out.write(b, 0, sendBytes);
+          out.flush();
+          awaitClose();
+        }
+        case STALL_BEFORE_ANSWER -> awaitClose();
         case NOT_FOUND -> {
           byte[] msg = "no such file".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
           ex.sendResponseHeaders(404, msg.length);
@@ -107,8 +127,17 @@ public final class LoopbackServer implements AutoCloseable {
     }
   }
 
+  private void awaitClose() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
   }
 }
