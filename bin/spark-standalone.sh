@@ -7,6 +7,7 @@
 #   bin/spark-standalone.sh status | url | executors | stop
 #   bin/spark-standalone.sh home       # the SPARK_HOME layout only (also what local-cluster[N,C,MB] needs)
 #   bin/spark-standalone.sh job-jar    # alrc-spark/target/alrc-spark-job.jar, built when missing or stale
+#   bin/spark-standalone.sh submit SPARK-SUBMIT-ARGS...   # spark-submit: java ... org.apache.spark.deploy.SparkSubmit
 #
 # The Spark jars come from Maven Central: alrc-spark/spark-home/pom.xml resolves spark-core (the
 # version of the root pom.xml) into alrc-spark/target/spark-home/jars, beside conf/ and RELEASE: the
@@ -23,7 +24,8 @@
 # default alrc-spark/target/spark-standalone.
 #
 # Environment: JAVA_HOME; SPARK_HOME (an existing distribution); ALRC_SPARK_STATE;
-# ALRC_SPARK_DAEMON_MEMORY (heap of the master and worker JVMs, default 512m); ALRC_MVN_OPTS.
+# ALRC_SPARK_DAEMON_MEMORY (heap of the master and worker JVMs, default 512m);
+# ALRC_SPARK_DRIVER_MEMORY (heap of the spark-submit driver, default 1g); ALRC_MVN_OPTS.
 set -euo pipefail
 
 die() {
@@ -275,6 +277,16 @@ cmd_job_jar() {
   echo "$JOB_JAR"
 }
 
+# spark-submit without a distribution's scripts: SparkSubmit on SPARK_HOME's jars, with the module
+# options and environment that bin/spark-submit would give it
+cmd_submit() {
+  local home
+  home="$(spark_home)"
+  export SPARK_HOME="$home" SPARK_SCALA_VERSION="$(scala_version "$home")"
+  exec "$JAVA" -Xmx"${ALRC_SPARK_DRIVER_MEMORY:-1g}" "${MODULE_OPTS[@]}" -cp "$home/conf/:$home/jars/*" \
+    org.apache.spark.deploy.SparkSubmit "$@"
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) cmd_stop ;;
@@ -283,8 +295,9 @@ case "${1:-}" in
   executors) cmd_executors ;;
   home) spark_home ;;
   job-jar) cmd_job_jar ;;
+  submit) shift; cmd_submit "$@" ;;
   *)
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -57,7 +57,7 @@ class LocalClusterSweepTest {
     Path spec = Files.writeString(tmp.resolve("tiny.yaml"), """
         task: stem-completion
         fixed: {steps: 1000, width: 0.25, image_size: 32, batch: 2, eval_every: 250, eval_examples: 8,
-                checkpoint_every: 100}
+                checkpoint_every: 100, spike_probability: 0.02}
         grid:
           n: [off, 2]
         seeds: [5]
