@@ -37,15 +37,20 @@ import org.apache.spark.TaskContext;
  * class also holds a JVM-wide lock while training and fails a second task that arrives meanwhile
  * (Spark then retries it), rather than letting it corrupt the first.
  *
- * <p>One attempt per run directory: an attempt holds an exclusive file lock on the run's {@code
- * log.txt} from before it decides to start or resume until the training ends, so a retried attempt
+ * <p>One attempt per run directory: an attempt holds an exclusive file lock on the run's {@value
+ * #LOCK} from before it decides to start or resume until the training ends, so a retried attempt
  * never writes the directory while an earlier attempt of the same run is still alive (an executor
  * the driver has given up on, e.g. after losing its worker, may still be finishing its last step
  * and checkpoint). A retry that finds the lock held waits up to {@link #LOCK_WAIT_SECONDS} and then
  * fails (Spark retries it again). The lock is the operating system's, released when its JVM dies;
- * on a file system without locks the attempt goes on without one.
+ * on a file system without locks the attempt goes on without one. It is a file of its own, which
+ * nothing else opens: POSIX drops a process's lock on a file when the process closes any other
+ * descriptor of that file, as appending to the log does.
  */
 final class InProcessTraining {
+  /** The run directory's lock file, held by the attempt that trains the run; empty. */
+  static final String LOCK = ".attempt.lock";
+
   /** How long an attempt waits for an earlier attempt of its run to let go of the run directory. */
   static final int LOCK_WAIT_SECONDS = 120;
 
@@ -77,10 +82,7 @@ final class InProcessTraining {
     Path dir = Path.of(task.dir());
     String host = host();
     try {
-      Files.createDirectories(dir);
-      try (FileChannel channel = FileChannel.open(dir.resolve(SweepRuns.LOG), StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-          FileLock lock = lockRunDirectory(channel, dir, LOCK_WAIT_SECONDS)) {
+      try (RunLock lock = lockRunDirectory(dir, LOCK_WAIT_SECONDS)) {
         return attempt(task, dir, host, start);
       }
     } catch (IOException e) {
@@ -88,14 +90,26 @@ final class InProcessTraining {
     }
   }
 
+  /** A held run-directory lock ({@code lock} null on a file system without locks); closing releases it. */
+  record RunLock(FileChannel channel, FileLock lock) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      channel.close(); // releases the lock
+    }
+  }
+
   /**
-   * The run directory's lock, waiting for an earlier attempt to let go; null on a file system
-   * without locks.
+   * Takes the run directory's lock (creating the directory and {@value #LOCK}), waiting for an
+   * earlier attempt to let go.
    *
    * @param waitSeconds how long to wait for it
    * @throws IllegalStateException if another attempt still holds it after {@code waitSeconds}
+   * @throws IOException if the lock file cannot be created
    */
-  static FileLock lockRunDirectory(FileChannel channel, Path dir, int waitSeconds) {
+  static RunLock lockRunDirectory(Path dir, int waitSeconds) throws IOException {
+    Files.createDirectories(dir);
+    Path file = dir.resolve(LOCK);
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
     try {
       while (true) {
@@ -106,20 +120,24 @@ final class InProcessTraining {
           lock = null; // held by this JVM (an attempt that has not ended yet): wait as for another JVM
         }
         if (lock != null) {
-          return lock;
+          return new RunLock(channel, lock);
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(dir + ": another attempt of this run still holds "
-              + dir.resolve(SweepRuns.LOG) + " after " + waitSeconds + " s (an executor that is"
-              + " still training it); this attempt gives up so as not to write the run directory twice");
+          throw new IllegalStateException(dir + ": another attempt of this run still holds " + file
+              + " after " + waitSeconds + " s (an executor that is still training it); this attempt gives"
+              + " up so as not to write the run directory twice");
         }
         Thread.sleep(500);
       }
     } catch (IOException noLocks) {
-      return null; // e.g. a network file system mounted without lock support
+      return new RunLock(channel, null); // e.g. a network file system mounted without lock support
     } catch (InterruptedException e) {
+      channel.close();
       Thread.currentThread().interrupt();
       throw new IllegalStateException(dir + ": interrupted while waiting for an earlier attempt of this run", e);
+    } catch (RuntimeException e) {
+      channel.close();
+      throw e;
     }
   }
 
