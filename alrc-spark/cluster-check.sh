@@ -10,7 +10,7 @@
 #   4. the driver killed (SIGKILL) mid-sweep, the sweep resubmitted: finished runs skipped, the rest resumed
 #
 # Every training uses one engine thread. Prints a transcript and "cluster-check: N of N checks
-# passed"; exits 1 if any check failed. About 8-10 minutes on 2 idle cores (3 runs of 2,000 steps
+# passed"; exits 1 if any check failed. 4-7 minutes on 2 shared cores (3 runs of 2,000 steps
 # per check). Run by `mvn -B -Pspark-cluster -pl alrc-spark -am verify` (alrc-spark/pom.xml).
 #
 #   alrc-spark/cluster-check.sh [WORK_DIR]     # default alrc-spark/target/cluster-check (emptied first)
