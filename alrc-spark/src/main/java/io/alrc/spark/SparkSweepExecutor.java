@@ -72,6 +72,7 @@ public final class SparkSweepExecutor implements SweepExecutor {
       }
     }
     Masters.check(master, conf);
+    Masters.checkExecutorSetup(master, conf, System.getenv("SPARK_HOME"));
     String out = request.out().toString();
     if (out.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) {
       throw new IllegalArgumentException("--out " + out + ": a URI; runs write their directories through"
@@ -96,6 +97,7 @@ public final class SparkSweepExecutor implements SweepExecutor {
       conf.setIfMissing("spark.ui.enabled", "false"); // a local sweep needs no web UI; it costs start time
     }
     request.conf().forEach(conf::set);
+    executorDefaults(conf);
 
     Outcome[] outcomes = new Outcome[plans.size()];
     Map<Integer, Long> running = new ConcurrentHashMap<>();
@@ -129,6 +131,34 @@ public final class SparkSweepExecutor implements SweepExecutor {
     }
     writeReport(request);
     return new Result(Collections.unmodifiableList(Arrays.asList(outcomes)));
+  }
+
+  /**
+   * What the executor JVMs need unless the user set it: for {@code local-cluster[...]} (executors on
+   * this machine) the driver's class path, so that they find alrc, its engines and their natives;
+   * for it and a standalone cluster, the Scala version that Spark's launcher code asks of a worker
+   * starting an executor ({@code SPARK_SCALA_VERSION}, which a distribution's scripts export).
+   */
+  static void executorDefaults(SparkConf conf) {
+    String master = conf.get("spark.master", "");
+    if (Masters.isLocalCluster(master)) {
+      conf.setIfMissing("spark.executor.extraClassPath", driverClassPath());
+    }
+    if (Masters.isLocalCluster(master) || Masters.isStandalone(master)) {
+      String version = scala.util.Properties.versionNumberString();
+      conf.setIfMissing("spark.executorEnv.SPARK_SCALA_VERSION", version.substring(0, version.lastIndexOf('.')));
+    }
+  }
+
+  /** This JVM's class path with absolute entries (an executor starts in a directory of its own). */
+  static String driverClassPath() {
+    List<String> entries = new java.util.ArrayList<>();
+    for (String e : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        entries.add(java.nio.file.Path.of(e).toAbsolutePath().toString());
+      }
+    }
+    return String.join(java.io.File.pathSeparator, entries);
   }
 
   private static void wait(List<Plan> plans, JavaFutureAction<List<TaskResult>>[] jobs, Outcome[] outcomes,

@@ -1,10 +1,16 @@
 package io.alrc.spark;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,11 +43,65 @@ class MastersTest {
   }
 
   @Test
+  void localClusterNeedsASparkHomeWithJars(@TempDir Path home) throws Exception {
+    String master = "local-cluster[2,1,1024]";
+    assertThatThrownBy(() -> Masters.checkExecutorSetup(master, Map.of(), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--spark local-cluster[2,1,1024]: local-cluster starts its executor JVMs from a Spark"
+            + " distribution, and SPARK_HOME is not set: " + Masters.HOW_TO_SPARK_HOME);
+    assertThatThrownBy(() -> Masters.checkExecutorSetup(master, Map.of(), home.toString()))
+        .hasMessage("--spark local-cluster[2,1,1024]: SPARK_HOME (" + home + ") has no jars/ folder, so"
+            + " local-cluster cannot start its executor JVMs: " + Masters.HOW_TO_SPARK_HOME);
+    Files.createDirectory(home.resolve("jars"));
+    assertThatCode(() -> Masters.checkExecutorSetup(master, Map.of(), home.toString())).doesNotThrowAnyException();
+    assertThatCode(() -> Masters.checkExecutorSetup("local[1]", Map.of(), null)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void aStandaloneMasterNeedsAWayForTheExecutorsToGetAlrc() {
+    assertThatThrownBy(() -> Masters.checkExecutorSetup("spark://127.0.0.1:7077", Map.of(), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--spark spark://127.0.0.1:7077: the executors need alrc's classes, and neither"
+            + " spark.jars nor spark.executor.extraClassPath is set: build the job jar");
+    assertThatCode(() -> Masters.checkExecutorSetup("spark://127.0.0.1:7077", Map.of("spark.jars", "/x/job.jar"), null))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> Masters.checkExecutorSetup("spark://h:7077", Map.of("spark.executor.extraClassPath", "/opt/alrc/*"), null))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> Masters.checkExecutorSetup("yarn", Map.of(), null)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void executorsOfALocalClusterGetTheDriversClassPathAndTheScalaVersion() {
+    SparkConf conf = new SparkConf(false).setMaster("local-cluster[2,1,1024]");
+    SparkSweepExecutor.executorDefaults(conf);
+    assertThat(conf.get("spark.executor.extraClassPath")).isEqualTo(SparkSweepExecutor.driverClassPath());
+    assertThat(SparkSweepExecutor.driverClassPath().split(File.pathSeparator))
+        .as("absolute entries: an executor starts in a folder of its own").isNotEmpty()
+        .allSatisfy(e -> assertThat(Path.of(e)).isAbsolute());
+    assertThat(conf.get("spark.executorEnv.SPARK_SCALA_VERSION")).isEqualTo("2.13");
+
+    SparkConf own = new SparkConf(false).setMaster("local-cluster[2,1,1024]")
+        .set("spark.executor.extraClassPath", "/mine/*");
+    SparkSweepExecutor.executorDefaults(own);
+    assertThat(own.get("spark.executor.extraClassPath")).isEqualTo("/mine/*");
+
+    SparkConf standalone = new SparkConf(false).setMaster("spark://h:7077");
+    SparkSweepExecutor.executorDefaults(standalone);
+    assertThat(standalone.contains("spark.executor.extraClassPath"))
+        .as("a cluster's workers may be other machines: no class path of this one").isFalse();
+    assertThat(standalone.get("spark.executorEnv.SPARK_SCALA_VERSION")).isEqualTo("2.13");
+
+    SparkConf local = new SparkConf(false).setMaster("local[1]");
+    SparkSweepExecutor.executorDefaults(local);
+    assertThat(local.getAll()).hasSize(1);
+  }
+
+  @Test
   void sparkFailureMessagesAreCutToTheTasksOwn() {
     String spark = "Job aborted due to stage failure: Task 0 in stage 1.0 failed 2 times, most recent failure:"
         + " Lost task 0.1 in stage 1.0 (TID 2) (host executor driver): io.alrc.spark.RunFailedException:"
         + " alrc train exited 2: alrc train: no data\n\tat io.alrc.spark.InProcessTraining.train(X.java:1)";
-    org.assertj.core.api.Assertions.assertThat(SparkSweepExecutor.taskMessage(spark))
+    assertThat(SparkSweepExecutor.taskMessage(spark))
         .isEqualTo("alrc train exited 2: alrc train: no data");
   }
 }
