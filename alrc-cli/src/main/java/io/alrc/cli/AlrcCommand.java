@@ -89,6 +89,7 @@ public final class AlrcCommand implements Callable<Integer> {
     CommandLine cmd = new CommandLine(new AlrcCommand());
     TrainCommand.addGeneratedOptions(cmd.getSubcommands().get("train").getCommandSpec());
     BenchCommand.addGeneratedOptions(cmd.getSubcommands().get("bench").getCommandSpec());
+    ReplayCommand.addGeneratedOptions(cmd.getSubcommands().get("replay").getCommandSpec());
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setParameterExceptionHandler(new ParameterErrors());

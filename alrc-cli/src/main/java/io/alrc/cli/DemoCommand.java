@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     Summary none = train(config(new Stabilizer.None(), nThreads), without);
-    Summary alrc = train(config(Stabilizer.Alrc.of(3, "reference"), nThreads), with);
+    Summary alrc = train(config(Stabilizer.Alrc.auto(), nThreads), with);
 
     Path reportDir = out.resolve("report");
     List<RunRecord> runs = List.of(RunRecord.read(without), RunRecord.read(with));

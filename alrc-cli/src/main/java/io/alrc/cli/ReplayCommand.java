@@ -2,6 +2,7 @@ package io.alrc.cli;
 
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcConfig.Profile;
+import io.alrc.experiments.train.Stabilizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -13,20 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.ListResourceBundle;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code alrc replay}: what ALRC would have done to a loss log written by any training framework.
@@ -61,7 +56,8 @@ import picocli.CommandLine.TypeConversionException;
     },
     footer = {
       "",
-      "Profile defaults:",
+      "Profile defaults (--profile; auto unless --mu1/--mu2 are given, then reference):",
+      "  auto       ${bundle:auto}",
       "  reference  ${bundle:reference}",
       "  cifar2019  ${bundle:cifar2019}",
       "",
@@ -76,60 +72,14 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--profile",
-      paramLabel = "PROFILE",
-      defaultValue = "reference",
-      converter = ProfileConverter.class,
-      completionCandidates = ProfileNames.class,
-      description =
-          "Parameter set: reference (the authors' library function) or cifar2019 (what their"
-              + " CIFAR-10 scripts ran); the defaults of each are listed below.")
-  Profile profile;
+  // ALRC's options (--n, --profile, --beta, --mu1, --mu2, --alrc-warmup, --eps, --lower-n,
+  // --non-finite-limit) are those of alrc train, generated from Stabilizer.Alrc by
+  // addGeneratedOptions, so both commands spell and check them alike.
 
-  @Option(
-      names = "--n",
-      paramLabel = "N",
-      description =
-          "Threshold in running standard deviations above the running mean (> 0)."
-              + " Default: the profile's.")
-  Double n;
-
-  @Option(
-      names = "--beta",
-      paramLabel = "B",
-      description =
-          "Decay of both running moments, beta1 = beta2, in (0, 1). In the reference profile the"
-              + " weight of a new observation follows as 1 - B; in cifar2019 it stays 0.001, so B"
-              + " must be <= 0.999. Default: the profile's.")
-  Double beta;
-
-  @Option(
-      names = "--mu1",
-      paramLabel = "X",
-      description = "Initial running mean of the loss, mu1(0) (>= 0). Default: the profile's.")
-  Double mu1;
-
-  @Option(
-      names = "--mu2",
-      paramLabel = "Y",
-      description =
-          "Initial running mean of the squared loss, mu2(0) (> mu1(0)^2). Default: the profile's.")
-  Double mu2;
-
-  @Option(
-      names = "--eps",
-      paramLabel = "E",
-      description = "Added to the variance under the square root (>= 0). Default: the profile's.")
-  Double eps;
-
-  @Option(
-      names = "--non-finite-limit",
-      paramLabel = "K",
-      defaultValue = "" + AlrcConfig.DEFAULT_NON_FINITE_LIMIT,
-      description =
-          "Stop with an error at the K-th non-finite step in a row (training has diverged).")
-  int nonFiniteLimit;
+  /** Adds ALRC's options, as {@code alrc train} has them. */
+  static void addGeneratedOptions(CommandSpec replaySpec) {
+    StabilizerOptions.addParams(replaySpec, Stabilizer.Alrc.KIND);
+  }
 
   @Parameters(
       index = "0",
@@ -161,27 +111,12 @@ final class ReplayCommand implements Callable<Integer> {
 
   /** The configuration from the profile and the options given; invalid values are usage errors. */
   AlrcConfig config() {
-    AlrcConfig.Builder builder = profile.builder().nonFiniteLimit(nonFiniteLimit);
-    if (n != null) {
-      builder.n(n);
-    }
-    if (beta != null) {
-      builder.beta(beta);
-    }
-    if (mu1 != null) {
-      builder.initialMu1(mu1);
-    }
-    if (mu2 != null) {
-      builder.initialMu2(mu2);
-    }
-    if (eps != null) {
-      builder.eps(eps);
-    }
     try {
-      return builder.build();
+      return ((Stabilizer.Alrc) StabilizerOptions.parse(spec, Stabilizer.Alrc.KIND)).config();
+    } catch (Stabilizer.BadValueException e) {
+      throw new ParameterException(spec.commandLine(), "invalid ALRC setting: " + e.rule(), e);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(
-          spec.commandLine(), "invalid ALRC setting: " + e.getMessage(), e);
+      throw new ParameterException(spec.commandLine(), "invalid ALRC setting: " + e.getMessage(), e);
     }
   }
 
@@ -212,30 +147,6 @@ final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  /** Converts {@code --profile} with {@link Profile#parse(String)}. */
-  static final class ProfileConverter implements ITypeConverter<Profile> {
-    @Override
-    public Profile convert(String value) {
-      try {
-        return Profile.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  /** The profile names, for completion. */
-  static final class ProfileNames implements Iterable<String> {
-    @Override
-    public Iterator<String> iterator() {
-      List<String> names = new ArrayList<>();
-      for (Profile p : Profile.values()) {
-        names.add(p.id());
-      }
-      return names.iterator();
-    }
-  }
-
   /**
    * The help text's profile defaults, read from the core's builders so the help cannot drift from
    * the code. Public only because {@link java.util.ResourceBundle} instantiates it reflectively.
@@ -252,6 +163,10 @@ final class ReplayCommand implements Callable<Integer> {
 
     static String describe(AlrcConfig c) {
       boolean gammaFollowsBeta = Math.abs(c.gamma1() - (1 - c.beta1())) < 1e-12;
+      if (c.warmup() > 0) {
+        return "n " + c.n() + ", beta " + c.beta1() + ", robust warm-up " + c.warmup()
+            + ", relative eps " + c.eps();
+      }
       return "n "
           + c.n()
           + ", beta "

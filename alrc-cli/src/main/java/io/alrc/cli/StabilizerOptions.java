@@ -28,7 +28,14 @@ final class StabilizerOptions {
         .defaultValue(defaultName)
         .description(description())
         .build());
-    for (Stabilizer.Param p : Stabilizer.allParams()) {
+    for (Stabilizer.Kind kind : Stabilizer.kinds()) {
+      addParams(spec, kind);
+    }
+  }
+
+  /** Adds one option per parameter of {@code kind} (e.g. ALRC's to {@code alrc replay}). */
+  static void addParams(CommandSpec spec, Stabilizer.Kind kind) {
+    for (Stabilizer.Param p : kind.params()) {
       OptionSpec.Builder b = OptionSpec.builder(p.option())
           .paramLabel(p.label())
           .type(p.type())
@@ -58,7 +65,16 @@ final class StabilizerOptions {
    * @throws IllegalArgumentException for an unknown name or a bad value (the message names it)
    */
   static Stabilizer parse(CommandSpec spec) {
-    Stabilizer.Kind kind = Stabilizer.kind(spec.findOption(STABILIZER).getValue());
+    return parse(spec, Stabilizer.kind(spec.findOption(STABILIZER).getValue()));
+  }
+
+  /**
+   * The stabilizer of {@code kind} with the parsed values of its parameters' options (given or
+   * default).
+   *
+   * @throws IllegalArgumentException for a bad value (the message names it)
+   */
+  static Stabilizer parse(CommandSpec spec, Stabilizer.Kind kind) {
     Map<String, Object> values = new LinkedHashMap<>();
     for (Stabilizer.Param p : kind.params()) {
       Object v = spec.findOption(p.option()).getValue();

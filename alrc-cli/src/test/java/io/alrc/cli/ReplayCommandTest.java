@@ -115,7 +115,7 @@ class ReplayCommandTest {
   /** The spec's reference test vector (float32 values, hence the tolerance). */
   @Test
   void referenceProfileMatchesTheSpecTestVector() throws IOException {
-    Cli.Result r = replay(SPEC_STEPS);
+    Cli.Result r = replay(SPEC_STEPS, "--profile", "reference");
     assertThat(r.exitCode()).isZero();
     List<Row> rows = rows(r);
     assertThat(rows).hasSize(6);
@@ -184,7 +184,7 @@ class ReplayCommandTest {
 
   @Test
   void aNonFiniteStepIsSkippedWithEmptyOutputAndScale() throws IOException {
-    Cli.Result r = replay("10\nnan\n7 inf\n-inf\n100\n");
+    Cli.Result r = replay("10\nnan\n7 inf\n-inf\n100\n", "--profile", "reference");
     assertThat(r.exitCode()).isZero();
     assertThat(r.err()).isEmpty();
     List<Row> rows = rows(r);
@@ -223,7 +223,8 @@ class ReplayCommandTest {
   @Test
   void optionsOverrideTheProfile() throws IOException {
     // reference: --beta sets gamma = 1 - beta: mu1 = 0.5 * 25 + 0.5 * 10
-    assertThat(rows(replay("10\n", "--beta", "0.5")).get(0).mu1()).isEqualTo(17.5);
+    assertThat(rows(replay("10\n", "--profile", "reference", "--beta", "0.5")).get(0).mu1())
+        .isEqualTo(17.5);
     // cifar2019: the observation weight stays 0.001: mu1 = 0.5 * 10 + 0.001 * 10
     assertThat(rows(replay("10\n", "--profile", "cifar2019", "--beta", "0.5")).get(0).mu1())
         .isCloseTo(5.01, withinPercentage(1e-9));
@@ -293,12 +294,13 @@ class ReplayCommandTest {
         "--n|0|invalid ALRC setting: n (0.0) must be finite and > 0",
         "--beta|1.5|invalid ALRC setting: beta1 (1.5) must be in (0, 1)",
         "--beta|x|Invalid value for option '--beta': 'x' is not a double",
-        "--mu2|100|invalid ALRC setting: initialMu2 (100.0) must be finite and exceed initialMu1^2"
-            + " (625.0): the initial variance must be positive",
+        "--mu2|100|invalid ALRC setting: initialMu2 (100.0) was set without initialMu1: the initial"
+            + " moments are a pair (mu1(0) the mean, mu2(0) the mean square of the loss); set both"
+            + " with initialMoments(mu1, mu2), or neither for the auto start",
         "--eps|-1|invalid ALRC setting: eps (-1.0) must be finite and >= 0",
         "--non-finite-limit|0|invalid ALRC setting: nonFiniteLimit (0) must be >= 1",
-        "--profile|foo|Invalid value for option '--profile': unknown ALRC profile 'foo':"
-            + " expected 'reference' or 'cifar2019'"
+        "--profile|foo|invalid ALRC setting: unknown ALRC profile 'foo': expected 'auto',"
+            + " 'reference' or 'cifar2019'"
       })
   void badSettingsExit2WithTheMessageAndAHint(String option, String value, String message)
       throws IOException {
@@ -346,7 +348,8 @@ class ReplayCommandTest {
         .contains(HEADER)
         .contains("--profile=PROFILE", "--n=N", "--beta=B", "--mu1=X", "--mu2=Y", "--eps=E")
         .contains("[FILE]")
-        .contains("Default: reference")
+        .contains("ALRC: auto (the default")
+        .contains("  auto       " + ReplayCommand.ProfileDefaults.describe(AlrcConfig.auto()))
         .contains("in cifar2019")
         .contains(
             "  reference  "

@@ -22,7 +22,7 @@ class TrainCommandTest {
     return new ArrayList<>(List.of(
         "train", "--task", "stem-completion", "--image-size", "16", "--width", "0.25",
         "--batch", "2", "--steps", Long.toString(steps), "--loss", "quartic", "--stabilizer", "alrc",
-        "--alrc-warmup", "4", "--eval-every", "10", "--eval-examples", "4", "--checkpoint-every",
+        "--alrc-warmup", "8", "--eval-every", "10", "--eval-examples", "4", "--checkpoint-every",
         "10", "--spike-probability", "0.1", "--threads", "1", "--seed", "7", "--out", out));
   }
 

@@ -202,7 +202,7 @@ class JavacppStepEngineTest {
   void alrcScalesDownASpikingExample() {
     TrainConfig c = builder("cifar10-sr", "alrc", "adam", 1e-3, 2)
         .safeguard(false)
-        .stabilizer(new Stabilizer.Alrc(3, "reference", null, 1.0, 1.5, null))
+        .stabilizer(new Stabilizer.Alrc(3, "reference", null, 1.0, 1.5, null, null, null, null))
         .build()
         .validate();
     RandomTask task = RandomTask.cifar(2);

@@ -173,7 +173,7 @@ public sealed interface Stabilizer {
       try {
         return factory.apply(converted);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("stabilizer " + name + ": " + e.getMessage() + hint(e), e);
+        throw new BadValueException(name, e.getMessage(), param(e), e);
       }
     }
 
@@ -181,15 +181,37 @@ public sealed interface Stabilizer {
       return String.join(", ", params.stream().map(Param::key).toList());
     }
 
-    /** Names the option behind the core's parameter name that starts the message, if any. */
-    private String hint(IllegalArgumentException e) {
+    /** The parameter whose core name starts the core's message, if any. */
+    private Param param(IllegalArgumentException e) {
       String message = e.getMessage() == null ? "" : e.getMessage();
       for (Param p : params) {
         if (message.startsWith(p.coreName() + " ")) {
-          return " (set with " + p.option() + ", or " + p.key() + " in a sweep spec)";
+          return p;
         }
       }
-      return "";
+      return null;
+    }
+  }
+
+  /**
+   * A parameter value the core rejected. Its message is {@code stabilizer NAME: RULE (set with
+   * --OPTION, or KEY in a sweep spec)}; {@link #rule()} is the core's message alone.
+   */
+  final class BadValueException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final String rule;
+
+    BadValueException(String stabilizer, String rule, Param param, Throwable cause) {
+      super("stabilizer " + stabilizer + ": " + rule
+          + (param == null ? "" : " (set with " + param.option() + ", or " + param.key() + " in a sweep spec)"),
+          cause);
+      this.rule = rule;
+    }
+
+    /** The core's rule that the value broke, e.g. {@code n (-1.0) must be finite and > 0}. */
+    public String rule() {
+      return rule;
     }
   }
 
@@ -273,62 +295,110 @@ public sealed interface Stabilizer {
   }
 
   /**
-   * ALRC (Ede and Beanland 2020) on the per-example losses, in one of the core's profiles with
-   * optional overrides ({@link AlrcConfig}).
+   * ALRC (Ede and Beanland 2020) on the per-example losses: one of the core's profiles ({@link
+   * AlrcConfig.Profile}) with optional overrides. The profile defaults to {@code auto} (the
+   * scale-free robust start, {@code docs/alrc-auto.md}), or to {@code reference} when initial
+   * moments are given; the authors' profiles {@code reference} and {@code cifar2019} are exact.
+   *
+   * <p>{@code warmup} is the length of the auto start's robust warm-up in the {@code auto} profile
+   * (default {@value AlrcConfig#DEFAULT_WARMUP}); in the authors' profiles it is the legacy
+   * extension that replaces the fixed initial moments by the plain mean of the first K losses (kept
+   * so that runs that used it resume unchanged).
    *
    * @param n the threshold in running standard deviations
-   * @param profile the core profile ({@code reference} or {@code cifar2019})
+   * @param profile the core profile ({@code auto}, {@code reference} or {@code cifar2019}); null:
+   *     {@code auto}, or {@code reference} when {@code mu1}/{@code mu2} are given
    * @param beta both moments' decay, overriding the profile's; null: the profile's
-   * @param mu1 {@code mu1(0)}, overriding the profile's; null: the profile's
-   * @param mu2 {@code mu2(0)}, overriding the profile's; null: the profile's
-   * @param warmup the extension that estimates the initial moments from the first K example
-   *     losses; null: off
+   * @param mu1 {@code mu1(0)}, with {@code mu2} (a pair), overriding the profile's; null: the
+   *     profile's
+   * @param mu2 {@code mu2(0)}, with {@code mu1}; null: the profile's
+   * @param warmup the warm-up length K (see above); null: the profile's
+   * @param eps the variance floor, overriding the profile's; null: the profile's
+   * @param lowerN the extension's lower threshold in standard deviations; null: none
+   * @param nonFiniteLimit the K-th non-finite step in a row ends the run as diverged; null: {@value
+   *     AlrcConfig#DEFAULT_NON_FINITE_LIMIT}
    */
-  record Alrc(double n, String profile, Double beta, Double mu1, Double mu2, Integer warmup)
+  record Alrc(
+      double n,
+      String profile,
+      Double beta,
+      Double mu1,
+      Double mu2,
+      Integer warmup,
+      Double eps,
+      Double lowerN,
+      Integer nonFiniteLimit)
       implements Stabilizer {
     private static final Param N = new Param("n", "--n", "n", Double.class, 3.0, "N",
         "ALRC: threshold in running standard deviations.");
     private static final Param PROFILE = new Param("profile", "--profile", "profile", String.class,
-        AlrcConfig.Profile.REFERENCE.id(), "PROFILE", "ALRC: reference or cifar2019.");
+        null, "PROFILE", "ALRC: auto (the default: a robust, scale-free start), or the authors'"
+            + " reference or cifar2019 (the default when --mu1/--mu2 are given).");
     private static final Param BETA = new Param("alrc_beta", "--beta", "beta1", Double.class, null,
-        "B", "ALRC: decay of both moments, overriding the profile's.");
+        "B", "ALRC: decay of both moments, overriding the profile's; the weight of a new"
+            + " observation follows as 1 - B, except in cifar2019, where it stays 0.001 (so B must"
+            + " be <= 0.999).");
     private static final Param MU1 = new Param("alrc_mu1", "--mu1", "initialMu1", Double.class, null,
-        "X", "ALRC: mu1(0), overriding the profile's.");
+        "X", "ALRC: mu1(0), with --mu2 (a pair), overriding the profile's initial moments.");
     private static final Param MU2 = new Param("alrc_mu2", "--mu2", "initialMu2", Double.class, null,
-        "Y", "ALRC: mu2(0), overriding the profile's.");
-    private static final Param WARMUP = new Param("alrc_warmup", "--alrc-warmup", "warmupLosses",
+        "Y", "ALRC: mu2(0), with --mu1.");
+    private static final Param WARMUP = new Param("alrc_warmup", "--alrc-warmup", "warmup",
         Integer.class, null, "K",
-        "ALRC extension: estimate the initial moments from the first K example losses.");
+        "ALRC: warm-up length in example losses: the auto profile's robust start (default "
+            + AlrcConfig.DEFAULT_WARMUP + "); with reference or cifar2019 the legacy extension"
+            + " (initial moments from the plain mean of the first K losses).");
+    private static final Param EPS = new Param("alrc_eps", "--eps", "eps", Double.class, null,
+        "E", "ALRC: added to the variance under the square root, overriding the profile's"
+            + " (relative to mu2 in the auto profile).");
+    private static final Param LOWER_N = new Param("alrc_lower_n", "--lower-n", "lowerN",
+        Double.class, null, "N", "ALRC extension: a lower threshold mu1 - N * sigma (default: none).");
+    private static final Param NON_FINITE = new Param("non_finite_limit", "--non-finite-limit",
+        "nonFiniteLimit", Integer.class, null, "K",
+        "ALRC: the K-th step in a row with a non-finite loss is an error: training has diverged"
+            + " (default "
+            + AlrcConfig.DEFAULT_NON_FINITE_LIMIT + ").");
 
     /** The kind {@code alrc}. */
     public static final Kind KIND = new Kind("alrc",
         "adaptive learning rate clipping of the per-example losses",
-        List.of(N, PROFILE, BETA, MU1, MU2, WARMUP), true, N.key(),
+        List.of(N, PROFILE, BETA, MU1, MU2, WARMUP, EPS, LOWER_N, NON_FINITE), true, N.key(),
         v -> new Alrc((Double) v.get("n"), (String) v.get("profile"), (Double) v.get("alrc_beta"),
-            (Double) v.get("alrc_mu1"), (Double) v.get("alrc_mu2"), (Integer) v.get("alrc_warmup")));
+            (Double) v.get("alrc_mu1"), (Double) v.get("alrc_mu2"), (Integer) v.get("alrc_warmup"),
+            (Double) v.get("alrc_eps"), (Double) v.get("alrc_lower_n"),
+            (Integer) v.get("non_finite_limit")));
 
-    /** Normalises the profile's name and checks every value by building the core configuration. */
+    /** Resolves the default profile and checks every value by building the core configuration. */
     public Alrc {
       if (profile == null) {
-        throw new IllegalArgumentException("profile must be given (reference or cifar2019)");
+        profile = (mu1 != null || mu2 != null ? AlrcConfig.Profile.REFERENCE : AlrcConfig.Profile.AUTO).id();
       }
       profile = AlrcConfig.Profile.parse(profile).id();
-      config(n, profile, beta, mu1, mu2, warmup);
+      config(n, profile, beta, mu1, mu2, warmup, eps, lowerN, nonFiniteLimit);
     }
 
     /** ALRC with {@code n} in {@code profile}, without overrides. */
     public static Alrc of(double n, String profile) {
-      return new Alrc(n, profile, null, null, null, null);
+      return new Alrc(n, profile, null, null, null, null, null, null, null);
+    }
+
+    /** The project's default: n 3 in the {@code auto} profile. */
+    public static Alrc auto() {
+      return of(3, AlrcConfig.Profile.AUTO.id());
     }
 
     /** The core configuration: the profile's defaults with {@code n} and the overrides set. */
     public AlrcConfig config() {
-      return config(n, profile, beta, mu1, mu2, warmup);
+      return config(n, profile, beta, mu1, mu2, warmup, eps, lowerN, nonFiniteLimit);
     }
 
-    private static AlrcConfig config(
-        double n, String profile, Double beta, Double mu1, Double mu2, Integer warmup) {
-      AlrcConfig.Builder b = AlrcConfig.Profile.parse(profile).builder().n(n);
+    @SuppressWarnings("deprecation") // one moment alone reaches the core, which names the pair
+    private static AlrcConfig config(double n, String profile, Double beta, Double mu1, Double mu2,
+        Integer warmup, Double eps, Double lowerN, Integer nonFiniteLimit) {
+      AlrcConfig.Profile p = AlrcConfig.Profile.parse(profile);
+      AlrcConfig.Builder b = p.builder().n(n);
+      if (nonFiniteLimit != null) {
+        b.nonFiniteLimit(nonFiniteLimit);
+      }
       if (beta != null) {
         b.beta(beta);
       }
@@ -339,7 +409,17 @@ public sealed interface Stabilizer {
         b.initialMu2(mu2);
       }
       if (warmup != null) {
-        b.warmupLosses(warmup);
+        if (p == AlrcConfig.Profile.AUTO) {
+          b.warmup(warmup);
+        } else {
+          b.warmupLosses(warmup);
+        }
+      }
+      if (eps != null) {
+        b.eps(eps);
+      }
+      if (lowerN != null) {
+        b.lowerN(lowerN);
       }
       return b.build();
     }
@@ -358,6 +438,9 @@ public sealed interface Stabilizer {
       putIfSet(m, MU1, mu1);
       putIfSet(m, MU2, mu2);
       putIfSet(m, WARMUP, warmup);
+      putIfSet(m, EPS, eps);
+      putIfSet(m, LOWER_N, lowerN);
+      putIfSet(m, NON_FINITE, nonFiniteLimit);
       return m;
     }
 

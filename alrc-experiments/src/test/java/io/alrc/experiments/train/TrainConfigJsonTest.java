@@ -46,7 +46,7 @@ class TrainConfigJsonTest {
     TrainConfig zclip = RunFiles.JSON.treeToValue(legacy("javacpp-cifar-zclip.json"), TrainConfig.class);
     assertThat(zclip.stabilizer()).isEqualTo(new Stabilizer.ZClip(0.97, 2.5, 25));
     TrainConfig alrc = RunFiles.JSON.treeToValue(legacy("javacpp-cifar-alrc-overrides.json"), TrainConfig.class);
-    assertThat(alrc.stabilizer()).isEqualTo(new Stabilizer.Alrc(2, "reference", 0.99, 1.0, 2.5, 4));
+    assertThat(alrc.stabilizer()).isEqualTo(new Stabilizer.Alrc(2, "reference", 0.99, 1.0, 2.5, 4, null, null, null));
     assertThat(alrc.alrcConfig().initialMu2()).isEqualTo(2.5);
     assertThat(RunFiles.JSON.treeToValue(legacy("djl-era-no-engine.json"), TrainConfig.class).engineName())
         .isEqualTo(StepEngines.DJL);
