@@ -147,7 +147,13 @@ final class DemoCommand implements Callable<Integer> {
 
   private Summary train(TrainConfig config, Path dir) throws IOException {
     boolean terminal = System.console() != null;
-    try (Task task = Tasks.open(config);
+    Task opened;
+    try {
+      opened = Tasks.open(config);
+    } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw CliException.invalidInput(e.getMessage(), e); // e.g. --eval-data naming no image
+    }
+    try (Task task = opened;
         StepEngine engine = StepEngines.create(config, task);
         Progress progress = Progress.console(System.err, dir.getFileName().toString(), 1,
             config.steps(), terminal, 10)) {

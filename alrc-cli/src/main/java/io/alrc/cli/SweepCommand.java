@@ -1,6 +1,6 @@
 package io.alrc.cli;
 
-import io.alrc.experiments.run.AtomicFiles;
+import io.alrc.snapshot.AtomicFiles;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.sweep.SpecException;
 import io.alrc.experiments.sweep.SweepConsole;

@@ -161,9 +161,16 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config;
     Path runDir;
     boolean resuming = resume != null;
+    List<String> given = givenOptions();
     try {
       if (resuming) {
-        runDir = resume;
+        given.remove("--resume");
+        if (!given.isEmpty()) {
+          throw CliException.invalidInput("--resume continues " + resume + " exactly as its config.json"
+              + " says; it takes no other options (given: " + String.join(", ", given) + "). Start a"
+              + " new run with --out to change settings");
+        }
+        runDir = checkRunDir("--resume", resume);
         if (Files.isRegularFile(new RunFiles(runDir).summary())) {
           outWriter.println(runDir + " already finished: " + Files.readString(new RunFiles(runDir).summary()).strip());
           outWriter.flush();
@@ -171,11 +178,17 @@ final class TrainCommand implements Callable<Integer> {
         }
         config = TrainingRun.readConfig(runDir);
       } else {
-        runDir = out;
+        runDir = checkRunDir("--out", out);
         if (Files.exists(new RunFiles(runDir).config())) {
           throw CliException.invalidInput(runDir + " already holds a run: use --resume " + runDir + " to continue it");
         }
         config = buildConfig().validate();
+        checkApplies(given, config);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (config.threads() > MAX_THREADS_PER_CORE * cores) {
+          throw CliException.invalidInput("--threads (" + config.threads() + ") must be at most "
+              + MAX_THREADS_PER_CORE + " x the " + cores + " cores of this machine");
+        }
       }
     } catch (IllegalArgumentException e) {
       throw CliException.invalidInput(e.getMessage(), e);
@@ -188,6 +201,11 @@ final class TrainCommand implements Callable<Integer> {
       taskData = Tasks.open(config);
     } catch (IOException | IllegalArgumentException | UncheckedIOException e) {
       throw CliException.invalidInput(e.getMessage(), e);
+    }
+    if (given.contains("--eval-examples") && config.evalExamples() > taskData.evalSize()) {
+      taskData.close();
+      throw CliException.invalidInput("--eval-examples (" + config.evalExamples() + ") exceeds the "
+          + taskData.evalSize() + " evaluation examples of " + config.task());
     }
     boolean terminal = System.console() != null;
     try (Task t = taskData;
@@ -230,11 +248,79 @@ final class TrainCommand implements Callable<Integer> {
     } catch (TrainingRun.StoppedException e) {
       throw new CliException(130, "run " + runDir + " stopped after step " + e.lastStep()
           + "; continue it with --resume " + runDir, e);
+    } catch (TrainingRun.CheckpointException e) {
+      throw CliException.invalidInput("cannot resume " + runDir + ": " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new CliException(1, "run " + runDir + " failed: " + e.getMessage(), e);
+      throw new CliException(1, "run " + runDir + " failed: " + describe(e), e);
     } catch (io.alrc.NonFiniteLossException e) {
       throw new CliException(1, "run " + runDir + " diverged: " + e.getMessage(), e);
     }
+  }
+
+  /** An I/O error's message with its kind where the message alone is only a path. */
+  private static String describe(IOException e) {
+    String m = e.getMessage() == null ? "" : e.getMessage();
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return m + ": permission denied";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return m + ": no such file or folder";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+      return m + " (" + e.getClass().getSimpleName() + ")";
+    }
+    return m.isEmpty() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** More threads than this many per core are refused for new runs (they only slow training). */
+  static final int MAX_THREADS_PER_CORE = 4;
+
+  /** The options given on the command line (longest names), e.g. {@code --lr}. */
+  private List<String> givenOptions() {
+    List<String> names = new java.util.ArrayList<>();
+    picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    if (parsed != null) {
+      for (picocli.CommandLine.Model.OptionSpec o : parsed.matchedOptions()) {
+        names.add(o.longestName());
+      }
+    }
+    return names;
+  }
+
+  /** Options that only some tasks use: given for another task, they are an error, not ignored. */
+  private static void checkApplies(List<String> given, TrainConfig config) {
+    if (given.contains("--sr-factor") && !config.task().equals("stem-sr")) {
+      throw CliException.invalidInput("--sr-factor applies to task stem-sr only, not " + config.task());
+    }
+    if (given.contains("--image-size") && !config.task().startsWith("stem-")) {
+      throw CliException.invalidInput(
+          "--image-size applies to the STEM tasks only (" + config.task() + " images are 32x32)");
+    }
+  }
+
+  /**
+   * The run directory named by {@code option}: not empty, not a file, and (if it exists) a
+   * writable folder.
+   */
+  private static Path checkRunDir(String option, Path dir) {
+    if (dir.toString().isBlank()) {
+      throw CliException.invalidInput(option + " must name a run directory, got an empty path");
+    }
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw CliException.invalidInput(option + " " + dir + " is a file, not a run directory");
+    }
+    if (Files.isDirectory(dir) && !Files.isWritable(dir)) {
+      throw CliException.invalidInput(option + " " + dir + ": permission denied (the folder is not writable)");
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    while (parent != null && !Files.exists(parent)) {
+      parent = parent.getParent();
+    }
+    if (!Files.exists(dir) && parent != null && (!Files.isDirectory(parent) || !Files.isWritable(parent))) {
+      throw CliException.invalidInput(option + " " + dir + " cannot be created: " + parent
+          + (Files.isDirectory(parent) ? " is not writable" : " is not a folder"));
+    }
+    return dir;
   }
 
   /**

@@ -32,7 +32,7 @@ class TrainCommandTest {
     assertThat(Cli.run("train", "--loss", "cubic", "--out", out).err())
         .isEqualTo("alrc train: unknown loss 'cubic': expected one of squared, quartic, huber\n");
     assertThat(Cli.run("train", "--batch", "0", "--out", out).err())
-        .isEqualTo("alrc train: batch (0) must be >= 1\n");
+        .isEqualTo("alrc train: batch (0) must be from 1 to 4096\n");
     assertThat(Cli.run("train", "--steps", "0", "--out", out).err())
         .isEqualTo("alrc train: steps (0) must be >= 1\n");
     assertThat(Cli.run("train", "--stabilizer", "alrc", "--n", "-1", "--out", out).err())

@@ -136,33 +136,13 @@ public final class SnapshotFormat {
   }
 
   /**
-   * Writes {@code bytes} to {@code target} atomically: to a temporary file in the same folder,
-   * forced to disk, then renamed over the target. A reader sees the old file or the new one, never
-   * a partial one.
+   * Writes {@code bytes} to {@code target} atomically, with ordinary file permissions: {@link
+   * AtomicFiles#write(Path, byte[])}.
    */
   public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(target, bytes);
   }
+
 
   /** Writes one kind's fields. */
   @FunctionalInterface

@@ -254,6 +254,13 @@ public final class DjlStepEngine implements StepEngine {
     // The trainer's parameter store holds the parameter arrays themselves, so the saved values
     // are copied into them in place (replacing the arrays would detach them from the trainer).
     ParameterList params = model.getBlock().getParameters();
+    in.mark(64);
+    int utfLength = in.readUnsignedShort();
+    byte[] head = in.readNBytes(Math.min(utfLength, 32));
+    if (new String(head, java.nio.charset.StandardCharsets.UTF_8).startsWith("alrc-javacpp")) {
+      throw new IOException("the checkpoint was written by the javacpp engine; this run trains on djl");
+    }
+    in.reset();
     int n = in.readInt();
     if (n != params.size()) {
       throw new IOException(

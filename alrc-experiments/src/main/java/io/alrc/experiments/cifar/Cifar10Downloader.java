@@ -4,7 +4,7 @@ import io.alrc.experiments.data.DownloadException;
 import io.alrc.experiments.data.HttpDownload;
 import io.alrc.experiments.data.ProcessLock;
 import io.alrc.experiments.data.ProgressListener;
-import io.alrc.experiments.run.AtomicFiles;
+import io.alrc.snapshot.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

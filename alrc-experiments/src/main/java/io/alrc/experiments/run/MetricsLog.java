@@ -15,14 +15,19 @@ import java.util.List;
  * after the checkpoint are dropped and written again, and a resumed run ends with the same file as
  * an uninterrupted one.
  *
- * <p>Not thread-safe. Rows are buffered; call {@link #close()} at the end.
+ * <p>Each row is written to the file as it comes (the operating system buffers it; {@link #sync()}
+ * forces it to disk), so a write error (e.g. a full disk) stops the run at the step it happens,
+ * with an {@link IOException} that names the file. Not thread-safe; call {@link #close()} at the
+ * end.
  */
 public final class MetricsLog implements AutoCloseable {
+  private final Path file;
   private final FileChannel channel;
   private final int columns;
-  private final StringBuilder pending = new StringBuilder(1 << 16);
+  private final StringBuilder pending = new StringBuilder(256);
 
-  private MetricsLog(FileChannel channel, int columns) {
+  private MetricsLog(Path file, FileChannel channel, int columns) {
+    this.file = file;
     this.channel = channel;
     this.columns = columns;
   }
@@ -35,7 +40,7 @@ public final class MetricsLog implements AutoCloseable {
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING);
-    MetricsLog log = new MetricsLog(ch, header.size());
+    MetricsLog log = new MetricsLog(file, ch, header.size());
     log.pending.append(String.join(",", header)).append('\n');
     log.flush();
     return log;
@@ -68,7 +73,7 @@ public final class MetricsLog implements AutoCloseable {
       ch.close();
       throw e;
     }
-    return new MetricsLog(ch, header.size());
+    return new MetricsLog(file, ch, header.size());
   }
 
   /**
@@ -94,15 +99,17 @@ public final class MetricsLog implements AutoCloseable {
       }
     }
     pending.append('\n');
-    if (pending.length() > (1 << 15)) {
-      flush();
-    }
+    flush();
   }
 
   /** Writes buffered rows, forces them to disk, and returns the file's length. */
   public long sync() throws IOException {
     flush();
-    channel.force(false);
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
     return channel.position();
   }
 
@@ -111,10 +118,14 @@ public final class MetricsLog implements AutoCloseable {
       return;
     }
     ByteBuffer buf = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
-    while (buf.hasRemaining()) {
-      channel.write(buf);
-    }
     pending.setLength(0);
+    try {
+      while (buf.hasRemaining()) {
+        channel.write(buf);
+      }
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

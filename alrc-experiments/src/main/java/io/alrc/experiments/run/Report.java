@@ -1,5 +1,6 @@
 package io.alrc.experiments.run;
 
+import io.alrc.snapshot.AtomicFiles;
 import io.alrc.experiments.train.Stabilizer;
 import java.awt.BasicStroke;
 import java.awt.Color;

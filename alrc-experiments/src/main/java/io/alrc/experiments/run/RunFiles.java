@@ -1,5 +1,6 @@
 package io.alrc.experiments.run;
 
+import io.alrc.snapshot.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,6 +1,6 @@
 package io.alrc.experiments.stem;
 
-import io.alrc.experiments.run.AtomicFiles;
+import io.alrc.snapshot.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package io.alrc.experiments.stem;
 
-import io.alrc.experiments.run.AtomicFiles;
+import io.alrc.snapshot.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;

@@ -99,6 +99,21 @@ public record TrainConfig(
   /** The optimizers. */
   public static final List<String> OPTIMIZERS = List.of("adam", "sgd");
 
+  /** The largest batch (examples per step): larger ones would not fit a CPU's memory and time. */
+  public static final int MAX_BATCH = 4096;
+
+  /** The most engine threads a configuration may ask for. */
+  public static final int MAX_THREADS = 1024;
+
+  /** The largest learning rate: beyond it Adam's bias-corrected step overflows float32. */
+  public static final double MAX_LR = 1000;
+
+  /** The largest STEM crop side. */
+  public static final int MAX_IMAGE_SIZE = 1024;
+
+  /** The most evaluation examples. */
+  public static final int MAX_EVAL_EXAMPLES = 1_000_000;
+
   /** The paper's CIFAR-10 learning rate, 0.1 / 128. */
   public static final double PAPER_LR = 0.1 / 128;
 
@@ -130,12 +145,12 @@ public record TrainConfig(
     if (engine != null) {
       oneOf("engine", engine, StepEngines.NAMES);
     }
-    positive("batch", batch);
+    range("batch", batch, 1, MAX_BATCH);
     if (steps < 1) {
       throw new IllegalArgumentException("steps (" + steps + ") must be >= 1");
     }
-    if (!(lr > 0 && Double.isFinite(lr))) {
-      throw new IllegalArgumentException("lr (" + lr + ") must be finite and > 0");
+    if (!(lr > 0 && lr <= MAX_LR)) {
+      throw new IllegalArgumentException("lr (" + lr + ") must be > 0 and <= " + (int) MAX_LR);
     }
     if (lrDecaySteps < 0) {
       throw new IllegalArgumentException("lr_decay_steps (" + lrDecaySteps + ") must be >= 0");
@@ -144,9 +159,9 @@ public record TrainConfig(
       throw new IllegalArgumentException("width (" + width + ") must be in (0, 4]");
     }
     positive("eval_every", evalEvery);
-    positive("eval_examples", evalExamples);
+    range("eval_examples", evalExamples, 1, MAX_EVAL_EXAMPLES);
     positive("checkpoint_every", checkpointEvery);
-    positive("threads", threads);
+    range("threads", threads, 1, MAX_THREADS);
     if (!(spikeProbability >= 0 && spikeProbability <= 1)) {
       throw new IllegalArgumentException(
           "spike_probability (" + spikeProbability + ") must be in [0, 1]");
@@ -154,9 +169,17 @@ public record TrainConfig(
     if (task.equals("stem-sr") && (srFactor == null || (srFactor != 2 && srFactor != 4))) {
       throw new IllegalArgumentException("sr_factor (" + srFactor + ") must be 2 or 4 for stem-sr");
     }
-    if (task.startsWith("stem-") && (imageSize < 16 || imageSize % 4 != 0)) {
-      throw new IllegalArgumentException(
-          "image_size (" + imageSize + ") must be a multiple of 4 and >= 16 for the STEM tasks");
+    if (task.startsWith("stem-") && (imageSize < 16 || imageSize > MAX_IMAGE_SIZE || imageSize % 4 != 0)) {
+      throw new IllegalArgumentException("image_size (" + imageSize + ") must be a multiple of 4"
+          + " from 16 to " + MAX_IMAGE_SIZE + " for the STEM tasks");
+    }
+    if (spikeSteps != null) {
+      for (Long s : spikeSteps) {
+        if (s == null || s < 1 || s > steps) {
+          throw new IllegalArgumentException(
+              "spike_steps: " + s + " is not a training step (1 to " + steps + ")");
+        }
+      }
     }
     return this;
   }
@@ -205,6 +228,12 @@ public record TrainConfig(
     if (value == null || !allowed.contains(value.toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException(
           "unknown " + name + " '" + value + "': expected one of " + String.join(", ", allowed));
+    }
+  }
+
+  private static void range(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(name + " (" + value + ") must be from " + min + " to " + max);
     }
   }
 

@@ -6,6 +6,7 @@ import io.alrc.experiments.run.Report;
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Stats;
 import io.alrc.experiments.run.Summary;
+import io.alrc.snapshot.AtomicFiles;
 import io.alrc.snapshot.SnapshotFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,12 @@ public final class TrainingRun {
   public static final List<String> EVAL_HEADER = List.of("step", "test_error");
 
   private static final String CHECKPOINT_KIND = "training-run";
+
+  /**
+   * The checkpoint's format: 2 adds the run's configuration and a CRC32C of the whole file; 1 (runs
+   * written before) has neither and is still read.
+   */
+  private static final short CHECKPOINT_VERSION = 2;
   private static final int EVAL_CHUNK = 16;
 
   private final TrainConfig config;
@@ -121,6 +128,7 @@ public final class TrainingRun {
     double wallBefore;
     MetricsLog metrics;
     MetricsLog eval;
+    files.removeStaleTemporaryFiles(); // left by a process killed mid-write
     if (resume && !hasCheckpoint(files.dir())) {
       // killed before its first checkpoint: start again from step 1 with the saved configuration
       progress.message("no checkpoint in " + files.dir() + ": starting it again from step 1");
@@ -129,9 +137,8 @@ public final class TrainingRun {
     }
     if (resume) {
       Restored r = readCheckpoint(files);
-      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
-        engine.load(in);
-      }
+      checkConfiguration(r);
+      load(engine, r, checkpointFile(files));
       firstStep = r.step + 1;
       wallBefore = r.wallSeconds;
       metrics = MetricsLog.openForResume(files.metrics(), METRICS_HEADER, r.metricsLength);
@@ -206,22 +213,81 @@ public final class TrainingRun {
   }
 
   private static Restored readCheckpoint(RunFiles files) throws IOException {
-    byte[] bytes = Files.readAllBytes(checkpointFile(files));
-    return SnapshotFormat.decode(
-        bytes,
-        CHECKPOINT_KIND,
-        in -> {
-          long step = in.readLong();
-          long metricsLength = in.readLong();
-          long evalLength = in.readLong();
-          double wall = in.readDouble();
-          int engineLength = in.readInt();
-          byte[] engineBytes = in.readNBytes(engineLength);
-          if (engineBytes.length != engineLength) {
-            throw new java.io.EOFException();
-          }
-          return new Restored(step, metricsLength, evalLength, wall, engineBytes);
-        });
+    Path file = checkpointFile(files);
+    byte[] bytes = Files.readAllBytes(file);
+    byte[] body = bytes;
+    if (versionOf(bytes) >= 2) {
+      if (bytes.length < 4) {
+        throw new CheckpointException(file + " is cut short (" + bytes.length + " bytes)");
+      }
+      body = java.util.Arrays.copyOf(bytes, bytes.length - 4);
+      int stored = java.nio.ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
+      int actual = crc32c(body);
+      if (stored != actual) {
+        throw new CheckpointException(String.format(java.util.Locale.ROOT,
+            "%s is corrupt: its CRC32C checksum is %08x, the file's content gives %08x (the file"
+                + " was damaged or cut short); the run cannot resume from it", file, stored, actual));
+      }
+    }
+    try {
+      return SnapshotFormat.decode(
+          body,
+          CHECKPOINT_KIND,
+          CHECKPOINT_VERSION,
+          (in, version) -> {
+            long step = in.readLong();
+            long metricsLength = in.readLong();
+            long evalLength = in.readLong();
+            double wall = in.readDouble();
+            byte[] configJson = version >= 2 ? readBlock(in) : null;
+            byte[] engineBytes = readBlock(in);
+            return new Restored(step, metricsLength, evalLength, wall, configJson, engineBytes);
+          });
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(file + " is not a checkpoint of a training run: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] readBlock(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0) {
+      throw new java.io.EOFException();
+    }
+    byte[] block = in.readNBytes(length);
+    if (block.length != length) {
+      throw new java.io.EOFException();
+    }
+    return block;
+  }
+
+  /** The envelope's format version, or 0 if the bytes do not start with the snapshot magic. */
+  private static int versionOf(byte[] bytes) {
+    if (bytes.length < 6 || java.nio.ByteBuffer.wrap(bytes).getInt() != SnapshotFormat.MAGIC) {
+      return 0;
+    }
+    return java.nio.ByteBuffer.wrap(bytes, 4, 2).getShort();
+  }
+
+  private static int crc32c(byte[] bytes) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes);
+    return (int) crc.getValue();
+  }
+
+  /**
+   * A checkpoint that cannot be used: corrupt, of another kind, or written for another
+   * configuration than the run's {@code config.json}. Bad input, not a failure of the run.
+   */
+  public static final class CheckpointException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    CheckpointException(String message) {
+      super(message);
+    }
+
+    CheckpointException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /**
@@ -237,31 +303,86 @@ public final class TrainingRun {
       throw new IOException(runDir + " has no checkpoint");
     }
     Restored r = readCheckpoint(files);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
-      engine.load(in);
-    }
+    load(engine, r, checkpointFile(files));
     return r.step;
   }
 
-  private record Restored(long step, long metricsLength, long evalLength, double wallSeconds, byte[] engine) {}
+  private static void load(StepEngine engine, Restored r, Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(r.engine))) {
+      engine.load(in);
+    } catch (java.io.EOFException e) {
+      throw new CheckpointException(file + " is cut short: the engine's state ends early", e);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CheckpointException(file + " does not fit this run: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param configJson the run's configuration as written when the checkpoint was taken; null in
+   *     checkpoints of format 1
+   */
+  private record Restored(
+      long step, long metricsLength, long evalLength, double wallSeconds, byte[] configJson, byte[] engine) {}
 
   private void checkpoint(long step, long metricsLength, long evalLength, double wall) throws IOException {
     ByteArrayOutputStream engineBytes = new ByteArrayOutputStream(1 << 20);
     try (DataOutputStream out = new DataOutputStream(engineBytes)) {
       engine.save(out);
     }
-    byte[] bytes =
+    byte[] configJson = RunFiles.JSON.writeValueAsBytes(config);
+    byte[] body =
         SnapshotFormat.encode(
             CHECKPOINT_KIND,
+            CHECKPOINT_VERSION,
             out -> {
               out.writeLong(step);
               out.writeLong(metricsLength);
               out.writeLong(evalLength);
               out.writeDouble(wall);
+              out.writeInt(configJson.length);
+              out.write(configJson);
               out.writeInt(engineBytes.size());
               engineBytes.writeTo(out);
             });
-    SnapshotFormat.writeAtomically(checkpointFile(files), bytes);
+    int crc = crc32c(body);
+    AtomicFiles.write(checkpointFile(files), out -> {
+      out.write(body);
+      out.write(java.nio.ByteBuffer.allocate(4).putInt(crc).array());
+    });
+  }
+
+  /**
+   * Checks that the run's configuration is the one the checkpoint was written with (a checkpoint
+   * of format 1 holds none and is trusted).
+   *
+   * @throws CheckpointException naming the keys that differ
+   */
+  private void checkConfiguration(Restored r) throws IOException {
+    if (r.configJson == null) {
+      return;
+    }
+    com.fasterxml.jackson.databind.JsonNode saved = RunFiles.JSON.readTree(r.configJson);
+    // both from text, so numbers compare by value whatever their Java types
+    com.fasterxml.jackson.databind.JsonNode now = RunFiles.JSON.readTree(RunFiles.JSON.writeValueAsBytes(config));
+    if (saved.equals(now)) {
+      return;
+    }
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    saved.fieldNames().forEachRemaining(keys::add);
+    now.fieldNames().forEachRemaining(keys::add);
+    List<String> changes = new java.util.ArrayList<>();
+    for (String k : keys) {
+      com.fasterxml.jackson.databind.JsonNode a = saved.get(k);
+      com.fasterxml.jackson.databind.JsonNode b = now.get(k);
+      if (a == null ? b != null : !a.equals(b)) {
+        changes.add(k + " " + (a == null ? "(absent)" : a.toString()) + " -> "
+            + (b == null ? "(absent)" : b.toString()));
+      }
+    }
+    throw new CheckpointException(
+        files.config() + " differs from the configuration the run was started with ("
+            + String.join(", ", changes) + "): the checkpoint only continues the original run."
+            + " Restore config.json, or start a new run with --out");
   }
 
   /** The mean per-example error over the first {@code eval_examples} evaluation examples. */

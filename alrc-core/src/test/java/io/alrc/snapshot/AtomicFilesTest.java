@@ -1,4 +1,4 @@
-package io.alrc.experiments.run;
+package io.alrc.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -52,10 +51,8 @@ class AtomicFilesTest {
     Path atomic = dir.resolve("config.json");
     AtomicFiles.write(atomic, "{}".getBytes());
     assertThat(Files.getPosixFilePermissions(atomic)).isEqualTo(ordinary);
-    RunFiles.writeJson(dir.resolve("sweep.json"), Map.of("a", 1));
-    RunFiles.writeText(dir.resolve("report.md"), "# Report\n");
-    assertThat(Files.getPosixFilePermissions(dir.resolve("sweep.json"))).isEqualTo(ordinary);
-    assertThat(Files.getPosixFilePermissions(dir.resolve("report.md"))).isEqualTo(ordinary);
+    SnapshotFormat.writeAtomically(dir.resolve("state.bin"), new byte[] {1, 2});
+    assertThat(Files.getPosixFilePermissions(dir.resolve("state.bin"))).isEqualTo(ordinary);
     if (ordinary.equals(PosixFilePermissions.fromString("rw-r--r--"))) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(atomic))).isEqualTo("rw-r--r--");
     }

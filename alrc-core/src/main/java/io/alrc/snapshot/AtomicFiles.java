@@ -1,4 +1,4 @@
-package io.alrc.experiments.run;
+package io.alrc.snapshot;
 
 import java.io.IOException;
 import java.io.OutputStream;
