@@ -97,6 +97,11 @@ final class LossLogReplay {
         } catch (NonFiniteLossException e) {
           throw CliException.invalidInput(
               source + " line " + lineNumber + ": " + divergence(losses, e), e);
+        } catch (IllegalArgumentException e) {
+          // the running moments overflowed: e.g. losses near 1e300 with a huge --n
+          throw CliException.invalidInput(source + " line " + lineNumber + ": step " + (steps + 1)
+              + ": " + e.getMessage() + ": the losses are too large for ALRC's running moments"
+              + " (their squares overflow); scale them down", e);
         }
         state = step.state();
         steps++;

@@ -221,6 +221,15 @@ class ReplayCommandTest {
   }
 
   @Test
+  void lossesWhoseSquaresOverflowExit2NamingTheLine() throws IOException {
+    Cli.Result r = replay("1e300 1e300\n1e300\n", "--n", "1e100");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.errLines()).singleElement().asString()
+        .startsWith("alrc replay: ")
+        .contains("losses.txt line 1: step 1: ", "too large for ALRC's running moments");
+  }
+
+  @Test
   void optionsOverrideTheProfile() throws IOException {
     // reference: --beta sets gamma = 1 - beta: mu1 = 0.5 * 25 + 0.5 * 10
     assertThat(rows(replay("10\n", "--profile", "reference", "--beta", "0.5")).get(0).mu1())
