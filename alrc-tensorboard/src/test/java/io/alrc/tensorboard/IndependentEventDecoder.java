@@ -18,11 +18,11 @@ import java.util.zip.CRC32C;
  * TensorBoard's {@code event.proto} and {@code summary.proto}). It shares nothing with the main
  * code but the JDK's {@link CRC32C}, whose values the tests check against published vectors.
  */
-final class IndependentEventDecoder {
+public final class IndependentEventDecoder {
   private IndependentEventDecoder() {}
 
   /** A decoded Event; unset fields are null. */
-  record DecodedEvent(
+  public record DecodedEvent(
       double wallTime,
       long step,
       String fileVersion,
@@ -39,14 +39,14 @@ final class IndependentEventDecoder {
     return (int) ((rotated + 0xa282ead8L) & 0xffffffffL);
   }
 
-  static List<DecodedEvent> decode(Path file) throws IOException {
+  public static List<DecodedEvent> decode(Path file) throws IOException {
     return decode(Files.readAllBytes(file));
   }
 
   /**
    * @throws IOException if a record is cut short or a CRC does not match
    */
-  static List<DecodedEvent> decode(byte[] f) throws IOException {
+  public static List<DecodedEvent> decode(byte[] f) throws IOException {
     List<DecodedEvent> out = new ArrayList<>();
     int at = 0;
     while (at < f.length) {

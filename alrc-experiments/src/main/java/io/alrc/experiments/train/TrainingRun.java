@@ -7,6 +7,8 @@ import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Stats;
 import io.alrc.experiments.run.Summary;
 import io.alrc.snapshot.AtomicFiles;
+import io.alrc.tensorboard.TensorBoardWriter;
+import io.alrc.tensorboard.TrainingTags;
 import io.alrc.snapshot.SnapshotFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,13 +17,18 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one training run in a run directory: writes {@code config.json}, a row of {@code
- * metrics.csv} per step, {@code eval.csv} every {@code eval_every} steps, a checkpoint every {@code
- * checkpoint_every} steps and at the end, and {@code summary.json} when done; or resumes such a
- * run from its checkpoint so that it ends with the same files as an uninterrupted run.
+ * metrics.csv} per step, {@code eval.csv} every {@code eval_every} steps, the same values as
+ * TensorBoard event files ({@code events.out.tfevents.*}; tags in {@link TrainingTags} and the
+ * constants below; {@code tensorboard --logdir} on a sweep's folder shows every run), a checkpoint
+ * every {@code checkpoint_every} steps and at the end, and {@code summary.json} when done; or
+ * resumes such a run from its checkpoint so that it ends with the same files as an uninterrupted
+ * run (a resumed run adds an event file that starts at the resumed step).
  *
  * <p>The checkpoint is one file, {@code checkpoint/state.bin}, written atomically: the step, the
  * lengths of the two logs at that step (longer logs are cut back on resume), the wall time so far,
@@ -158,8 +165,13 @@ public final class TrainingRun {
     }
     long start = System.nanoTime();
     long lastEval = -1;
+    TensorBoardWriter events = firstStep == 1
+        ? TensorBoardWriter.create(files.dir())
+        : TensorBoardWriter.resume(files.dir(), firstStep);
+    long skippedSoFar = firstStep == 1 ? 0 : countSkipped(files);
     try (metrics;
-        eval) {
+        eval;
+        events) {
       double recentLoss = Double.NaN;
       double recentClip = 0;
       long windowStart = System.nanoTime();
@@ -181,6 +193,10 @@ public final class TrainingRun {
         metrics.row(
             step, r.loss(), r.unadjustedLoss(), r.threshold(), r.clipped(), lr, r.maxExampleLoss(),
             r.minScale(), r.gradNorm(), r.skipped(), r.injected());
+        if (r.skipped()) {
+          skippedSoFar++;
+        }
+        events.scalars(step, scalars(r, lr, skippedSoFar));
         double clipRate = config.stabilizer().kind().perExample() ? (double) r.clipped() / config.batch()
             : (r.clipped() > 0 ? 1 : 0);
         recentLoss = Double.isNaN(recentLoss) || !Double.isFinite(r.unadjustedLoss())
@@ -197,11 +213,14 @@ public final class TrainingRun {
         }
         progress.update(step, speed, recentLoss, recentClip);
         if (step % config.evalEvery() == 0 || step == config.steps()) {
-          eval.row(step, evaluate());
+          double testError = evaluate();
+          eval.row(step, testError);
+          events.scalar(TEST_ERROR, step, testError);
           lastEval = step;
         }
         if (step % config.checkpointEvery() == 0 || step == config.steps()) {
           checkpoint(step, metrics.sync(), eval.sync(), wallBefore + (System.nanoTime() - start) / 1e9);
+          events.flush();
         }
       }
     }
@@ -210,6 +229,62 @@ public final class TrainingRun {
     RunFiles.writeJson(files.summary(), summary);
     progress.close();
     return summary;
+  }
+
+  /** The tag of the test error in the event files. */
+  public static final String TEST_ERROR = "test/error";
+
+  /** The tag that marks a step with an injected spike (value 1). */
+  public static final String INJECTED_SPIKE = "train/injected_spike";
+
+  /** The tag of the largest per-example loss of the step. */
+  public static final String MAX_EXAMPLE_LOSS = "train/max_example_loss";
+
+  /**
+   * One step's values for TensorBoard, under the tags the DJL integration uses too ({@link
+   * TrainingTags}); a skipped step has only its gradient norm (if measured) and the running count
+   * of skipped steps. Non-finite values are left out.
+   */
+  private Map<String, Double> scalars(StepResult r, double lr, long skipped) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put(TrainingTags.SKIPPED_STEPS, (double) skipped);
+    put(m, TrainingTags.GRADIENT_NORM, r.gradNorm());
+    if (r.injected() >= 0) {
+      m.put(INJECTED_SPIKE, 1.0);
+    }
+    if (r.skipped()) {
+      return m;
+    }
+    put(m, TrainingTags.LOSS, r.loss());
+    put(m, TrainingTags.UNCLIPPED_LOSS, r.unadjustedLoss());
+    put(m, MAX_EXAMPLE_LOSS, r.maxExampleLoss());
+    put(m, TrainingTags.LEARNING_RATE, lr);
+    Stabilizer s = config.stabilizer();
+    if (s instanceof Stabilizer.Alrc) {
+      put(m, TrainingTags.ALRC_THRESHOLD, r.threshold());
+      put(m, TrainingTags.ALRC_CLIP_FRACTION, (double) r.clipped() / config.batch());
+    } else if (!(s instanceof Stabilizer.None)) {
+      put(m, TrainingTags.stabilizer(s.name(), "threshold"), r.threshold());
+      put(m, TrainingTags.stabilizer(s.name(), "min_scale"), r.minScale());
+      put(m, TrainingTags.stabilizer(s.name(), "clipped"), r.clipped());
+    }
+    return m;
+  }
+
+  private static void put(Map<String, Double> m, String tag, double value) {
+    if (Double.isFinite(value)) {
+      m.put(tag, value);
+    }
+  }
+
+  /** Skipped steps in the metrics.csv kept so far (a resumed run continues the count). */
+  private static long countSkipped(RunFiles files) {
+    CsvTable m = CsvTable.read(files.metrics());
+    long n = 0;
+    for (double v : m.column("skipped")) {
+      n += v > 0 ? 1 : 0;
+    }
+    return n;
   }
 
   private static Restored readCheckpoint(RunFiles files) throws IOException {
