@@ -202,6 +202,10 @@ final class SweepCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw CliException.invalidInput("cannot read the spec " + specFile + ": " + e.getMessage(), e);
     }
+    if (executor != null) {
+      // the master and the output path are checked before anything is created (again under the lock)
+      check(executor, selected);
+    }
     try {
       Files.createDirectories(out);
     } catch (IOException e) {
@@ -240,6 +244,28 @@ final class SweepCommand implements Callable<Integer> {
     }
   }
 
+  /** The executor's checks of a request for these runs (exit 2 for a bad master or output path). */
+  private SweepExecutor.Request checkPlans(SweepExecutor executor, List<Plan> plans) {
+    SweepExecutor.Request request =
+        new SweepExecutor.Request(sparkMaster, out, plans, sparkConf != null ? sparkConf : Map.of());
+    try {
+      executor.check(request);
+    } catch (IllegalArgumentException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    return request;
+  }
+
+  private void check(SweepExecutor executor, List<SweepRun> selected) {
+    List<Plan> plans;
+    try {
+      plans = SweepRunner.plan(selected, out);
+    } catch (SpecException e) {
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
+    checkPlans(executor, plans);
+  }
+
   /** The sweep itself, while holding the lock of its output folder. */
   private int run(SweepSpec sweep, List<SweepRun> runs, List<SweepRun> selected, SweepExecutor executor,
       int runsAtOnce, int threadsPerRun) throws IOException, InterruptedException {
@@ -251,12 +277,7 @@ final class SweepCommand implements Callable<Integer> {
     }
     SweepExecutor.Request request = null;
     if (executor != null) {
-      request = new SweepExecutor.Request(sparkMaster, out, plans, sparkConf != null ? sparkConf : Map.of());
-      try {
-        executor.check(request);
-      } catch (IllegalArgumentException e) {
-        throw CliException.invalidInput(e.getMessage(), e);
-      }
+      request = checkPlans(executor, plans);
     }
     RunFiles.writeJson(out.resolve("sweep.json"), sweepJson(sweep, runs));
 
