@@ -123,6 +123,7 @@ class TrainReliabilityTest {
     "--lr|1e308|lr (1.0E308) must be > 0 and <= 1000",
     "--spike-steps|0,-1,5|spike_steps: 0 is not a training step (1 to 10)",
     "--sr-factor|4|--sr-factor applies to task stem-sr only, not stem-completion",
+    "--loss-weight|0|loss_weight (0.0) must be finite and > 0",
   })
   void outOfBoundsValuesAreRefusedBeforeAnythingIsWritten(String option, String value, String message) {
     Path run = tmp.resolve("bounded");

@@ -74,7 +74,7 @@ public final class DjlStepEngine implements StepEngine {
     model.setBlock(block);
 
     double p = config.loss().equals("quartic") ? 4 : 2;
-    this.error = PerExampleLosses.meanPower(p, task.lossWeight());
+    this.error = PerExampleLosses.meanPower(p, config.lossWeightOr(task.lossWeight()));
     PerExampleLoss perExample = error;
     if (config.loss().equals("huber")) {
       perExample = PerExampleLosses.sqrtAbove(perExample, 1);

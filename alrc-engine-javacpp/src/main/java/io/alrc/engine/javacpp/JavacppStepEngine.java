@@ -124,7 +124,7 @@ public final class JavacppStepEngine implements StepEngine {
       }
     }
     this.power = config.loss().equals("quartic") ? 4 : 2;
-    this.weight = task.lossWeight();
+    this.weight = config.lossWeightOr(task.lossWeight());
     Stages stages = config.stabilizer().accept(new Stabilizer.Visitor<Stages>() {
       @Override
       public Stages none(Stabilizer.None s) {

@@ -62,6 +62,8 @@ import java.util.TreeSet;
  * @param srFactor the downsampling factor of {@code stem-sr} (2 or 4)
  * @param engine the training engine, {@code javacpp} or {@code djl} (see {@link StepEngines});
  *     null in runs written before engines could be chosen, which trained on DJL
+ * @param lossWeight the factor {@code w} of the per-example loss {@code w * mean(err^p)}; null
+ *     for the task's (25 for CIFAR-10, 50 for STEM), as in runs written before it could be set
  */
 @JsonSerialize(using = TrainConfig.Json.Writer.class)
 @JsonDeserialize(using = TrainConfig.Json.Reader.class)
@@ -88,7 +90,8 @@ public record TrainConfig(
     @JsonProperty("spike_steps") List<Long> spikeSteps,
     @JsonProperty("version") String version,
     @JsonProperty("sr_factor") Integer srFactor,
-    @JsonProperty("engine") String engine) {
+    @JsonProperty("engine") String engine,
+    @JsonProperty("loss_weight") Double lossWeight) {
 
   /** The tasks. */
   public static final List<String> TASKS = List.of("cifar10-sr", "stem-completion", "stem-sr");
@@ -166,6 +169,9 @@ public record TrainConfig(
       throw new IllegalArgumentException(
           "spike_probability (" + spikeProbability + ") must be in [0, 1]");
     }
+    if (lossWeight != null && !(Double.isFinite(lossWeight) && lossWeight > 0)) {
+      throw new IllegalArgumentException("loss_weight (" + lossWeight + ") must be finite and > 0");
+    }
     if (task.equals("stem-sr") && (srFactor == null || (srFactor != 2 && srFactor != 4))) {
       throw new IllegalArgumentException("sr_factor (" + srFactor + ") must be 2 or 4 for stem-sr");
     }
@@ -209,6 +215,11 @@ public record TrainConfig(
   /** This configuration with another {@code engine} (null: DJL, as runs written before engines). */
   public TrainConfig withEngine(String otherEngine) {
     return toBuilder().engine(otherEngine).build();
+  }
+
+  /** The factor {@code w} of the per-example loss: {@link #lossWeight()}, else {@code taskWeight}. */
+  public double lossWeightOr(double taskWeight) {
+    return lossWeight != null ? lossWeight : taskWeight;
   }
 
   /** The engine that trains this run: {@link #engine()}, or {@code djl} when it is null. */
@@ -279,6 +290,7 @@ public record TrainConfig(
     b.version = version;
     b.srFactor = srFactor;
     b.engine = engine;
+    b.lossWeight = lossWeight;
     return b;
   }
 
@@ -307,6 +319,7 @@ public record TrainConfig(
     private String version;
     private Integer srFactor;
     private String engine = StepEngines.DEFAULT;
+    private Double lossWeight;
 
     private Builder() {}
 
@@ -448,11 +461,18 @@ public record TrainConfig(
       return this;
     }
 
+    /** @see TrainConfig#lossWeight() */
+    public Builder lossWeight(Double v) {
+      lossWeight = v;
+      return this;
+    }
+
     /** The configuration (not validated). */
     public TrainConfig build() {
       return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, optimizer, lr,
           lrDecaySteps, batch, steps, width, imageSize, seed, evalEvery, evalExamples,
-          checkpointEvery, threads, spikeProbability, spikeSteps, version, srFactor, engine);
+          checkpointEvery, threads, spikeProbability, spikeSteps, version, srFactor, engine,
+          lossWeight);
     }
   }
 
