@@ -116,7 +116,22 @@ class StabilizerNamesTest {
         Arguments.of("ZClip", Map.of("z_alpha", "1"), "stabilizer zclip: alpha (1.0) must be in (0, 1)"),
         Arguments.of("zclip", Map.of("z_threshold", "0"), "stabilizer zclip: zThreshold (0.0) must be finite and > 0"),
         Arguments.of("zclip", Map.of("z_warmup", "0"), "stabilizer zclip: warmup (0) must be >= 1"),
-        Arguments.of("agc", Map.of("agc_lambda", "0"), "stabilizer agc: lambda (0.0) must be finite and > 0"));
+        Arguments.of("agc", Map.of("agc_lambda", "0"), "stabilizer agc: lambda (0.0) must be finite and > 0"),
+        Arguments.of("AdaGC", Map.of("adagc_lambda_abs", "0"),
+            "stabilizer adagc: lambdaAbs (0.0) must be finite and > 0 (set with --adagc-lambda-abs"),
+        Arguments.of("adagc", Map.of("adagc_lambda_rel", "0.5"), "stabilizer adagc: lambdaRel (0.5) must be finite and >= 1"),
+        Arguments.of("adagc", Map.of("adagc_beta", "1"), "stabilizer adagc: beta (1.0) must be in [0, 1)"),
+        Arguments.of("adagc", Map.of("adagc_warmup", "-1"), "stabilizer adagc: warmup (-1) must be >= 0"),
+        Arguments.of("Skip-Step", Map.of("skip_signal", "weights"),
+            "stabilizer skip-step: signal ('weights') must be loss, grad-norm or both (set with --skip-signal"),
+        Arguments.of("skip-step", Map.of("skip_interval", "0"), "stabilizer skip-step: interval (0) must be >= 1"),
+        Arguments.of("skip-step", Map.of("skip_factor", "0"), "stabilizer skip-step: factor (0.0) must be finite and > 0"),
+        Arguments.of("loss-truncation", Map.of("truncation_drop", "1"),
+            "stabilizer loss-truncation: dropFraction (1.0) must be in [0, 1) (set with --truncation-drop"),
+        Arguments.of("loss-truncation", Map.of("truncation_min_count", "-1"),
+            "stabilizer loss-truncation: minCount (-1) must be >= 0"),
+        Arguments.of("LOSS-TRUNCATION", Map.of("truncation_recompute", "0"),
+            "stabilizer loss-truncation: recompute (0) must be >= 1"));
   }
 
   @ParameterizedTest

@@ -26,6 +26,7 @@ import io.alrc.djl.loss.AlrcLoss;
 import io.alrc.djl.loss.PerExampleLoss;
 import io.alrc.djl.loss.PerExampleLosses;
 import io.alrc.djl.loss.StatefulAlrcLoss;
+import io.alrc.djl.loss.TruncatedLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.GradientStabilizers;
 import io.alrc.djl.training.CheckpointableAdam;
@@ -226,6 +227,35 @@ class ReadmeExampleTest {
       }
     }
     assertThat(guard.steps()).isEqualTo(8);
+  }
+
+  @Test
+  void thePeersInOneGuardWithEasyTrain() throws IOException, TranslateException {
+    // README: the peers
+    TruncatedLoss truncated = TruncatedLoss.builder()
+        .setBaseLoss(PerExampleLosses.mse())
+        .optDropFraction(0.2)                      // drop the 20 % largest losses
+        .build();
+    StepGuard guard = StepGuard.builder()
+        .optTruncatedLoss(truncated)               // commits its history once per step
+        .addStabilizer(GradientStabilizers.adaGc())  // the tensor count comes with the first step
+        .optSkipOnSpikes()                         // loss and gradient norm, window 128, factor 6
+        .build();
+    DefaultTrainingConfig config = guard.configure(new DefaultTrainingConfig(truncated)
+        .optOptimizer(Optimizer.adam().build()));
+    // README end
+    try (Trainer trainer = model.newTrainer(config)) {
+      trainer.initialize(new Shape(1, 4));
+      EasyTrain.fit(trainer, epochs, trainingSet, validationSet);
+    }
+    assertThat(guard.steps()).isEqualTo(8);
+    assertThat(truncated.state().steps()).as("committed once per applied step")
+        .isEqualTo(8 - guard.spikeSkippedSteps() - guard.skippedSteps());
+    assertThat(guard.lossSpikeState().orElseThrow().steps()).isEqualTo(8 - guard.skippedSteps());
+    assertThat(guard.evaluators().stream().map(e -> e.getName()).toList())
+        .contains("adagc_threshold", "adagc_clip_fraction", "loss-truncation_objective",
+            "loss-truncation_drop_fraction", "loss-truncation_threshold", "skip-step_loss_threshold",
+            "skip-step_gradient_norm_threshold", "spike_skipped_steps", "skipped_steps");
   }
 
   @Test

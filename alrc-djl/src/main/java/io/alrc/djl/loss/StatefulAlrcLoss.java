@@ -251,6 +251,25 @@ public final class StatefulAlrcLoss extends Loss {
   }
 
   /**
+   * The mean of the pending per-example losses before clipping, {@code mean_i(L_i)} over every
+   * pending device (what a loss-spike monitor watches); empty if nothing is pending.
+   */
+  public synchronized java.util.OptionalDouble pendingMeanLoss() {
+    if (pending.isEmpty()) {
+      return java.util.OptionalDouble.empty();
+    }
+    double sum = 0;
+    int n = 0;
+    for (Pending p : pending.values()) {
+      for (float l : p.losses) {
+        sum += l;
+      }
+      n += p.losses.length;
+    }
+    return java.util.OptionalDouble.of(sum / n);
+  }
+
+  /**
    * Advances the statistics by the pending step, once: the only method that moves {@code mu1} and
    * {@code mu2}. Call it after backward and before the optimizer step (or let {@link
    * io.alrc.djl.training.StepGuard} call it).

@@ -1,5 +1,6 @@
 package io.alrc.djl.stabilizer;
 
+import io.alrc.stabilizer.AdaGC;
 import io.alrc.stabilizer.AdaptiveGradientClipper;
 import io.alrc.stabilizer.AutoClip;
 import io.alrc.stabilizer.GlobalNormClipper;
@@ -9,8 +10,8 @@ import io.alrc.stabilizer.ZClip;
 
 /**
  * Factories for the peer gradient stabilizers as DJL components. Defaults are the core classes'
- * (see {@link AutoClip}, {@link ZClip}, {@link AdaptiveGradientClipper}); each factory returns a
- * fresh, stateful instance for one training.
+ * (see {@link AutoClip}, {@link ZClip}, {@link AdaptiveGradientClipper}, {@link AdaGC}); each
+ * factory returns a fresh, stateful instance for one training.
  *
  * <pre>{@code
  * GradientStabilizer zclip = GradientStabilizers.zClip();
@@ -54,6 +55,25 @@ public final class GradientStabilizers {
   /** Unit-wise AGC with the given lambda and weight-norm floor eps. */
   public static AgcGradientStabilizer agc(double lambda, double eps) {
     return new AgcGradientStabilizer(new AdaptiveGradientClipper(lambda, eps));
+  }
+
+  /**
+   * AdaGC, per-tensor adaptive clipping, with the paper's defaults: {@code lambda_abs} 1, {@code
+   * lambda_rel} 1.05, {@code beta} 0.98, 100 warm-up steps. The tensor count comes with the first
+   * step ({@link AdaGcGradientStabilizer}).
+   */
+  public static AdaGcGradientStabilizer adaGc() {
+    return new AdaGcGradientStabilizer(
+        AdaGC.DEFAULT_LAMBDA_ABS, AdaGC.DEFAULT_LAMBDA_REL, AdaGC.DEFAULT_BETA, AdaGC.DEFAULT_WARMUP);
+  }
+
+  /**
+   * AdaGC with the given global-norm bound during the warm-up, relative bound, EMA factor and
+   * warm-up steps (ranges: {@link AdaGC#AdaGC(int, double, double, double, int)}).
+   */
+  public static AdaGcGradientStabilizer adaGc(
+      double lambdaAbs, double lambdaRel, double beta, int warmup) {
+    return new AdaGcGradientStabilizer(lambdaAbs, lambdaRel, beta, warmup);
   }
 
   /** Any core norm stabilizer applied to DJL gradients. */

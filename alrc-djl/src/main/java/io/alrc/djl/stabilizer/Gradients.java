@@ -16,11 +16,12 @@ import java.util.List;
  * while stabilizers scale the gradients.
  *
  * <pre>
+ * norms[p]   = ||g_p||                                    # one L2 norm per parameter tensor
  * globalNorm = sqrt(sum over parameters of ||g_p||^2)     # all gradients as one concatenated vector
  * </pre>
  *
- * The norm costs one native call per parameter plus two (a norm each, one stack, one copy to the
- * host), summed in {@code double}. Scaling is in place: it changes the gradients the optimizer will
+ * The norms cost one native call per parameter plus two (a norm each, one stack, one copy to the
+ * host), measured once for both; the global norm is summed in {@code double}. Scaling is in place: it changes the gradients the optimizer will
  * read. A float32 norm that overflows counts as non-finite.
  *
  * <p>The gradient handles and every temporary array live in a sub-manager that {@link #close()}
@@ -34,6 +35,7 @@ public final class Gradients implements AutoCloseable {
   private final List<NDArray> weights = new ArrayList<>();
   private final List<NDArray> gradients = new ArrayList<>();
   private double globalNorm = Double.NaN;
+  private double[] norms;
   private boolean normKnown;
 
   private Gradients(ParameterList parameters) {
@@ -101,11 +103,30 @@ public final class Gradients implements AutoCloseable {
 
   /** The global L2 norm of all gradients, measured on first use and tracked through scaling. */
   public double globalNorm() {
+    measure();
+    return globalNorm;
+  }
+
+  /**
+   * The L2 norm of each parameter's gradient, in the order of {@link #gradient(int)} (float32 norms
+   * widened to {@code double}); measured with {@link #globalNorm()}, on first use, and tracked
+   * through scaling. A copy.
+   */
+  public double[] norms() {
+    measure();
+    return norms.clone();
+  }
+
+  private void measure() {
     if (!normKnown) {
-      globalNorm = measureGlobalNorm();
+      norms = measureNorms();
+      double sumSq = 0;
+      for (double v : norms) {
+        sumSq += v * v;
+      }
+      globalNorm = Math.sqrt(sumSq);
       normKnown = true;
     }
-    return globalNorm;
   }
 
   /** Multiplies every gradient by {@code scale} in place (nothing happens for scale 1). */
@@ -118,7 +139,22 @@ public final class Gradients implements AutoCloseable {
     }
     if (normKnown) {
       globalNorm *= scale;
+      for (int i = 0; i < norms.length; i++) {
+        norms[i] *= scale;
+      }
     }
+  }
+
+  /**
+   * Multiplies gradient {@code i} by {@code scale} in place (nothing happens for scale 1); the
+   * norms are then measured again when asked for.
+   */
+  public void scale(int i, double scale) {
+    if (scale == 1) {
+      return;
+    }
+    gradients.get(i).muli((float) scale);
+    normKnown = false;
   }
 
   /**
@@ -136,23 +172,23 @@ public final class Gradients implements AutoCloseable {
     manager.close();
   }
 
-  private double measureGlobalNorm() {
-    NDList norms = new NDList(gradients.size());
+  private double[] measureNorms() {
+    NDList parts = new NDList(gradients.size());
     try {
       for (NDArray g : gradients) {
-        norms.add(g.norm());
+        parts.add(g.norm());
       }
       float[] values;
-      try (NDArray stacked = NDArrays.stack(norms)) {
+      try (NDArray stacked = NDArrays.stack(parts)) {
         values = stacked.toFloatArray();
       }
-      double sumSq = 0;
-      for (float v : values) {
-        sumSq += (double) v * v;
+      double[] out = new double[values.length];
+      for (int i = 0; i < values.length; i++) {
+        out[i] = values[i];
       }
-      return Math.sqrt(sumSq);
+      return out;
     } finally {
-      norms.close();
+      parts.close();
     }
   }
 }

@@ -26,7 +26,13 @@ final class GuardEvaluator extends Evaluator {
     SIGMA,
     SKIPPED,
     STABILIZER_THRESHOLD,
-    STABILIZER_CLIP_FRACTION
+    STABILIZER_CLIP_FRACTION,
+    SPIKE_SKIPPED,
+    LOSS_SPIKE_THRESHOLD,
+    GRADIENT_NORM_SPIKE_THRESHOLD,
+    TRUNCATION_OBJECTIVE,
+    TRUNCATION_DROP_FRACTION,
+    TRUNCATION_THRESHOLD
   }
 
   /** One accumulator: a sum over a count, or the last value. */
@@ -120,20 +126,42 @@ final class GuardEvaluator extends Evaluator {
 
   private double value(Acc a) {
     return switch (quantity) {
-      case OBJECTIVE, CLIP_FRACTION, STABILIZER_CLIP_FRACTION ->
+      case OBJECTIVE, CLIP_FRACTION, STABILIZER_CLIP_FRACTION, TRUNCATION_OBJECTIVE,
+          TRUNCATION_DROP_FRACTION ->
           a.count == 0 ? Double.NaN : a.sum / a.count;
-      case SKIPPED -> a.count == 0 ? Double.NaN : a.sum;
-      case THRESHOLD, MU1, SIGMA, STABILIZER_THRESHOLD -> a.last;
+      case SKIPPED, SPIKE_SKIPPED -> a.count == 0 ? Double.NaN : a.sum;
+      case THRESHOLD, MU1, SIGMA, STABILIZER_THRESHOLD, LOSS_SPIKE_THRESHOLD,
+          GRADIENT_NORM_SPIKE_THRESHOLD, TRUNCATION_THRESHOLD -> a.last;
     };
   }
 
   private void add(Acc a, StepReport r) {
-    if (quantity == Quantity.SKIPPED) {
-      a.sum += r.skipped() ? 1 : 0;
-      a.count++;
-      return;
+    switch (quantity) {
+      case SKIPPED -> {
+        a.sum += r.skipped() ? 1 : 0;
+        a.count++;
+        return;
+      }
+      case SPIKE_SKIPPED -> {
+        a.sum += r.spikeSkipped() ? 1 : 0;
+        a.count++;
+        return;
+      }
+      case LOSS_SPIKE_THRESHOLD -> {
+        if (r.lossSpike() != null) {
+          a.last = r.lossSpike().threshold();
+        }
+        return;
+      }
+      case GRADIENT_NORM_SPIKE_THRESHOLD -> {
+        if (r.gradientNormSpike() != null) {
+          a.last = r.gradientNormSpike().threshold();
+        }
+        return;
+      }
+      default -> {}
     }
-    if (r.skipped()) {
+    if (!r.applied()) {
       return;
     }
     StepTelemetry alrc = r.alrc();
@@ -154,6 +182,15 @@ final class GuardEvaluator extends Evaluator {
         a.sum += r.stabilizers().get(stabilizer).clipped() > 0 ? 1 : 0;
         a.count++;
       }
+      case TRUNCATION_OBJECTIVE -> {
+        a.sum += r.objective();
+        a.count++;
+      }
+      case TRUNCATION_DROP_FRACTION -> {
+        a.sum += r.truncation().clipped();
+        a.count += r.examples();
+      }
+      case TRUNCATION_THRESHOLD -> a.last = r.truncation().threshold();
       default -> throw new AssertionError(quantity);
     }
   }

@@ -6,8 +6,10 @@ package io.alrc.djl.training;
  *
  * <p><b>Per step</b>, from {@link StepGuard#afterBackward(ai.djl.training.Trainer)} when the trainer
  * has metrics ({@code trainer.setMetrics(new Metrics())}): one value per step under each name
- * below. A skipped step adds only {@value #SKIPPED_STEPS_TOTAL} and, when it was measured, {@value
- * #GRADIENT_NORM}.
+ * below. A skipped or spike-skipped step adds only {@value #SKIPPED_STEPS_TOTAL}, {@value
+ * #SPIKE_SKIPPED_STEPS_TOTAL} (with skip-step), the spike monitors' thresholds (when they ran) and,
+ * when it was measured, {@value #GRADIENT_NORM}. Non-finite values (e.g. a monitor's threshold
+ * before it is active, {@code +Infinity}) are left out.
  *
  * <table>
  *   <caption>per-step metrics</caption>
@@ -24,7 +26,16 @@ package io.alrc.djl.training;
  *   <tr><td>{@value #SKIPPED_STEPS_TOTAL}</td><td>steps skipped so far (non-finite loss or
  *       gradients)</td></tr>
  *   <tr><td>{@code <kind>_threshold}, {@code <kind>_min_scale}</td><td>each gradient stabilizer's
- *       threshold and smallest scale, e.g. {@code zclip_threshold}</td></tr>
+ *       threshold and smallest scale, e.g. {@code zclip_threshold}, {@code adagc_min_scale}</td></tr>
+ *   <tr><td>{@value #TRUNCATION_OBJECTIVE}</td><td>loss truncation's objective {@code (1/B) sum_i
+ *       s_i L_i}: what was backpropagated</td></tr>
+ *   <tr><td>{@value #TRUNCATION_UNTRUNCATED_LOSS}</td><td>the batch mean before truncation</td></tr>
+ *   <tr><td>{@value #TRUNCATION_THRESHOLD}</td><td>the cutoff in force</td></tr>
+ *   <tr><td>{@value #TRUNCATION_DROP_FRACTION}</td><td>the fraction of the batch's examples
+ *       dropped</td></tr>
+ *   <tr><td>{@value #SPIKE_SKIPPED_STEPS_TOTAL}</td><td>steps skip-step skipped so far</td></tr>
+ *   <tr><td>{@value #LOSS_SPIKE_THRESHOLD}, {@value #GRADIENT_NORM_SPIKE_THRESHOLD}</td><td>the
+ *       skip-step monitors' {@code mean + factor * std} of their windows</td></tr>
  * </table>
  *
  * <p><b>As evaluators</b>, so that DJL's {@code LoggingTrainingListener} prints them beside the
@@ -42,7 +53,14 @@ package io.alrc.djl.training;
  *       steps</td></tr>
  *   <tr><td>{@value #ALRC_THRESHOLD}, {@value #ALRC_MU1}, {@value #ALRC_SIGMA}</td><td>at the last
  *       applied step</td></tr>
- *   <tr><td>{@value #SKIPPED_STEPS}</td><td>steps skipped in the range</td></tr>
+ *   <tr><td>{@value #SKIPPED_STEPS}</td><td>non-finite steps skipped in the range</td></tr>
+ *   <tr><td>{@value #SPIKE_SKIPPED_STEPS}</td><td>steps skip-step skipped in the range</td></tr>
+ *   <tr><td>{@value #LOSS_SPIKE_THRESHOLD}, {@value #GRADIENT_NORM_SPIKE_THRESHOLD}</td><td>at the
+ *       last step the monitor ran</td></tr>
+ *   <tr><td>{@value #TRUNCATION_OBJECTIVE}</td><td>mean of the applied steps' objectives</td></tr>
+ *   <tr><td>{@value #TRUNCATION_DROP_FRACTION}</td><td>examples dropped / examples, over the
+ *       applied steps</td></tr>
+ *   <tr><td>{@value #TRUNCATION_THRESHOLD}</td><td>at the last applied step</td></tr>
  *   <tr><td>{@code <kind>_threshold}</td><td>at the last applied step</td></tr>
  *   <tr><td>{@code <kind>_clip_fraction}</td><td>fraction of the applied steps in which the
  *       stabilizer scaled the gradients down</td></tr>
@@ -75,11 +93,35 @@ public final class GuardMetrics {
   /** The global gradient norm before any stabilizer (per step only). */
   public static final String GRADIENT_NORM = "gradient_norm";
 
-  /** Steps skipped so far (per step). */
+  /** Non-finite steps skipped so far (per step). */
   public static final String SKIPPED_STEPS_TOTAL = "skipped_steps_total";
 
-  /** Steps skipped in a batch range (evaluator). */
+  /** Non-finite steps skipped in a batch range (evaluator). */
   public static final String SKIPPED_STEPS = "skipped_steps";
+
+  /** Steps skip-step skipped on spikes so far (per step). */
+  public static final String SPIKE_SKIPPED_STEPS_TOTAL = "spike_skipped_steps_total";
+
+  /** Steps skip-step skipped on spikes in a batch range (evaluator). */
+  public static final String SPIKE_SKIPPED_STEPS = "spike_skipped_steps";
+
+  /** The loss monitor's threshold, {@code mean + factor * std} of its window. */
+  public static final String LOSS_SPIKE_THRESHOLD = "skip-step_loss_threshold";
+
+  /** The gradient-norm monitor's threshold, {@code mean + factor * std} of its window. */
+  public static final String GRADIENT_NORM_SPIKE_THRESHOLD = "skip-step_gradient_norm_threshold";
+
+  /** Loss truncation's objective. */
+  public static final String TRUNCATION_OBJECTIVE = "loss-truncation_objective";
+
+  /** The batch-mean loss before truncation (per step only). */
+  public static final String TRUNCATION_UNTRUNCATED_LOSS = "loss-truncation_untruncated_loss";
+
+  /** Loss truncation's cutoff in force. */
+  public static final String TRUNCATION_THRESHOLD = "loss-truncation_threshold";
+
+  /** The fraction of examples loss truncation dropped. */
+  public static final String TRUNCATION_DROP_FRACTION = "loss-truncation_drop_fraction";
 
   private GuardMetrics() {}
 

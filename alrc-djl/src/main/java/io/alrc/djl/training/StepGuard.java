@@ -13,14 +13,19 @@ import ai.djl.training.optimizer.Optimizer;
 import io.alrc.AlrcConfig;
 import io.alrc.AlrcStep;
 import io.alrc.NonFiniteStepException;
+import io.alrc.djl.loss.MonitoredLoss;
 import io.alrc.djl.loss.StatefulAlrcLoss;
+import io.alrc.djl.loss.TruncatedLoss;
 import io.alrc.djl.stabilizer.GradientStabilizer;
 import io.alrc.djl.stabilizer.Gradients;
+import io.alrc.stabilizer.LossTruncation;
+import io.alrc.stabilizer.SpikeSkipper;
 import io.alrc.telemetry.StepTelemetry;
 import io.alrc.snapshot.SnapshotFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -29,20 +34,40 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides each training step once, between backward and the optimizer step: it commits ALRC's
- * statistics and applies the gradient stabilizers, or it skips a step whose loss or gradients are
- * not finite. <b>Stateful</b> (step counters, the current decision) and <b>not thread-safe</b>: one
+ * statistics (or loss truncation's history) and applies the gradient stabilizers, or it skips a
+ * step whose loss or gradients are not finite, or (with skip-step) whose loss or gradient norm
+ * spikes. <b>Stateful</b> (step counters, the current decision) and <b>not thread-safe</b>: one
  * guard per training.
  *
  * <pre>
  * afterBackward(parameters), once per step:
- *   if an ALRC loss is attached and a pending example loss is NaN or infinite: skip
+ *   if an ALRC or truncated loss is attached and a pending example loss is NaN or infinite: skip
+ *   skip-step, loss signal: the monitor decides on the step's batch-mean loss (a non-finite one: skip)
  *   norm = global L2 norm of all gradients;  if norm is not finite: skip
+ *   skip-step, gradient-norm signal: the monitor decides on norm
+ *   a monitor found a spike: spike skip
  *   otherwise: every stabilizer in order scales the gradients and advances its state,
- *              then ALRC commits (mu1, mu2 advance once); the optimizer step runs
+ *              then ALRC or truncation commits (once); the monitors keep the step; the optimizer
+ *              step runs
  *   skip: nothing advances, the guarded optimizer leaves weights and its own state untouched
  *         and clears the gradients; the skip is counted and logged (WARN), and the K-th skip in
  *         a row throws NonFiniteStepException naming the step
+ *   spike skip: as a skip for weights, optimizer, ALRC, truncation and stabilizers, but the
+ *         monitors keep the step (the spike enters their windows); counted apart (INFO), never
+ *         towards the limit K, and the row of non-finite steps goes on as it was
  * </pre>
+ *
+ * <h2>Skip-step</h2>
+ *
+ * {@link Builder#optSkipOnSpikes(int, double, SpikeSignal)} adds one {@link SpikeSkipper} per
+ * watched signal, as OLMo-core's {@code SkipStepOptimizer} and MaxText's {@code
+ * skip_step_on_spikes}: the update is skipped when the value is more than {@code factor} rolling
+ * standard deviations above the mean of the previous {@code interval} values (defaults 128 and 6,
+ * both signals). The loss is the batch mean of the pending per-example losses of the ALRC or
+ * truncated loss (before clipping or truncation), or the value of a {@link MonitoredLoss}
+ * ({@link Builder#optMonitoredLoss}). The backward has already run when the guard decides; a
+ * hand-written loop that wants to save it on a loss spike can run a {@link SpikeSkipper} of its
+ * own before backward.
  *
  * <h2>Wiring</h2>
  *
@@ -97,7 +122,11 @@ public final class StepGuard implements TrainingListener {
   public static final String SNAPSHOT_KIND = "step-guard";
 
   private final StatefulAlrcLoss alrc;
+  private final TruncatedLoss truncated;
+  private final MonitoredLoss monitored;
   private final List<GradientStabilizer> stabilizers;
+  private final SpikeSkipper lossSkipper;
+  private final SpikeSkipper normSkipper;
   private final int nonFiniteLimit;
   private final List<Consumer<StepReport>> reportListeners = new CopyOnWriteArrayList<>();
   private List<Evaluator> evaluators;
@@ -105,7 +134,10 @@ public final class StepGuard implements TrainingListener {
 
   private long steps;
   private long skippedSteps;
+  private long spikeSkippedSteps;
   private int consecutiveSkipped;
+  private SpikeSkipper.State lossSkipState;
+  private SpikeSkipper.State normSkipState;
   private long decision;
   private long acknowledged;
   private boolean skipping;
@@ -115,7 +147,18 @@ public final class StepGuard implements TrainingListener {
 
   private StepGuard(Builder b) {
     this.alrc = b.alrc;
+    this.truncated = b.truncated;
+    this.monitored = b.monitored;
     this.stabilizers = List.copyOf(b.stabilizers);
+    SpikeSignal signal = b.spikeSignal;
+    this.lossSkipper =
+        signal != null && signal.watchesLoss() ? new SpikeSkipper(b.spikeInterval, b.spikeFactor) : null;
+    this.normSkipper =
+        signal != null && signal.watchesGradientNorm()
+            ? new SpikeSkipper(b.spikeInterval, b.spikeFactor)
+            : null;
+    this.lossSkipState = lossSkipper != null ? lossSkipper.init() : null;
+    this.normSkipState = normSkipper != null ? normSkipper.init() : null;
     this.nonFiniteLimit =
         b.nonFiniteLimit != null
             ? b.nonFiniteLimit
@@ -217,7 +260,9 @@ public final class StepGuard implements TrainingListener {
   /**
    * DJL evaluators of this guard's telemetry, for DJL's log lines (names and meanings: {@link
    * GuardMetrics}): with ALRC the clipped objective, clip fraction, threshold, {@code mu1} and
-   * {@code sigma}; each stabilizer's threshold and clip fraction; always the skipped steps. {@link
+   * {@code sigma}; each stabilizer's threshold and clip fraction; with loss truncation its
+   * objective, drop fraction and cutoff; with skip-step each monitor's threshold and the
+   * spike-skipped steps; always the (non-finite) skipped steps. {@link
    * #configure} adds them; for a config built by hand, {@code config.addEvaluators(guard.evaluators())}
    * and put the guard before DJL's {@code EvaluatorTrainingListener}. The same instances on every
    * call.
@@ -240,6 +285,30 @@ public final class StepGuard implements TrainingListener {
             GuardMetrics.stabilizerClipFraction(kind),
             GuardEvaluator.Quantity.STABILIZER_CLIP_FRACTION,
             i));
+      }
+      if (truncated != null) {
+        e.add(evaluator(
+            GuardMetrics.TRUNCATION_OBJECTIVE, GuardEvaluator.Quantity.TRUNCATION_OBJECTIVE, -1));
+        e.add(evaluator(
+            GuardMetrics.TRUNCATION_DROP_FRACTION,
+            GuardEvaluator.Quantity.TRUNCATION_DROP_FRACTION,
+            -1));
+        e.add(evaluator(
+            GuardMetrics.TRUNCATION_THRESHOLD, GuardEvaluator.Quantity.TRUNCATION_THRESHOLD, -1));
+      }
+      if (lossSkipper != null) {
+        e.add(evaluator(
+            GuardMetrics.LOSS_SPIKE_THRESHOLD, GuardEvaluator.Quantity.LOSS_SPIKE_THRESHOLD, -1));
+      }
+      if (normSkipper != null) {
+        e.add(evaluator(
+            GuardMetrics.GRADIENT_NORM_SPIKE_THRESHOLD,
+            GuardEvaluator.Quantity.GRADIENT_NORM_SPIKE_THRESHOLD,
+            -1));
+      }
+      if (lossSkipper != null || normSkipper != null) {
+        e.add(evaluator(
+            GuardMetrics.SPIKE_SKIPPED_STEPS, GuardEvaluator.Quantity.SPIKE_SKIPPED, -1));
       }
       e.add(evaluator(GuardMetrics.SKIPPED_STEPS, GuardEvaluator.Quantity.SKIPPED, -1));
       evaluators = List.copyOf(e);
@@ -303,9 +372,37 @@ public final class StepGuard implements TrainingListener {
           "step " + (steps + 1) + ": the ALRC loss has no pending evaluation; evaluate the"
               + " training batch with it (inside the GradientCollector) before afterBackward");
     }
+    if (truncated != null && !truncated.hasPending()) {
+      throw new IllegalStateException(
+          "step " + (steps + 1) + ": the truncated loss has no pending evaluation; evaluate the"
+              + " training batch with it (inside the GradientCollector) before afterBackward");
+    }
+    if (lossSkipper != null && monitored != null && !monitored.hasPending()) {
+      throw new IllegalStateException(
+          "step " + (steps + 1) + ": the monitored loss has no pending evaluation; evaluate the"
+              + " training batch with it (the TrainingConfig's loss) before afterBackward");
+    }
     long step = ++steps;
     String reason = alrc != null ? alrc.pendingNonFiniteLoss().orElse(null) : null;
+    if (reason == null && truncated != null) {
+      reason = truncated.pendingNonFiniteLoss().orElse(null);
+    }
+    double monitoredLoss = monitored != null ? monitored.takePending().orElse(Double.NaN) : Double.NaN;
+    SpikeSkipper.Decision lossDecision = null;
+    if (reason == null && lossSkipper != null) {
+      double value =
+          alrc != null
+              ? alrc.pendingMeanLoss().orElseThrow()
+              : truncated != null ? truncated.pendingMeanLoss().orElseThrow() : monitoredLoss;
+      if (!Double.isFinite(value)) {
+        reason = "loss is " + value;
+      } else {
+        lossDecision = lossSkipper.update(value, lossSkipState);
+      }
+    }
     double norm = Double.NaN;
+    SpikeSkipper.Decision normDecision = null;
+    boolean spike = false;
     List<StepTelemetry> applied = new ArrayList<>(stabilizers.size());
     if (reason == null) {
       try (Gradients g = gradientsOf(parameters)) {
@@ -313,7 +410,13 @@ public final class StepGuard implements TrainingListener {
         if (!Double.isFinite(norm)) {
           reason = "gradient norm is " + norm;
         } else {
-          for (GradientStabilizer s : stabilizers) {
+          if (normSkipper != null) {
+            normDecision = normSkipper.update(norm, normSkipState);
+          }
+          spike =
+              (lossDecision != null && lossDecision.spike())
+                  || (normDecision != null && normDecision.spike());
+          for (GradientStabilizer s : spike ? List.<GradientStabilizer>of() : stabilizers) {
             StepTelemetry t = s.apply(g);
             applied.add(t);
             if (t.skipped()) {
@@ -326,10 +429,24 @@ public final class StepGuard implements TrainingListener {
       }
     }
     decision++;
+    StepTelemetry lossSpike = null;
+    StepTelemetry normSpike = null;
     if (reason == null) {
+      // applied or spike-skipped: the monitors keep the step (a spike enters their windows)
+      if (lossDecision != null) {
+        lossSkipState = lossDecision.state();
+        lossSpike = numbered(lossDecision.telemetry(), step);
+      }
+      if (normDecision != null) {
+        normSkipState = normDecision.state();
+        normSpike = numbered(normDecision.telemetry(), step);
+      }
+    }
+    if (reason == null && !spike) {
       skipping = false;
       consecutiveSkipped = 0;
       StepTelemetry alrcTelemetry = null;
+      StepTelemetry truncationTelemetry = null;
       double objective = Double.NaN;
       double unclipped = Double.NaN;
       int examples = 0;
@@ -340,6 +457,13 @@ public final class StepGuard implements TrainingListener {
         unclipped = unclippedMean(committed);
         examples = committed.size();
       }
+      if (truncated != null) {
+        unclipped = truncated.pendingMeanLoss().orElseThrow();
+        LossTruncation.Step committed = truncated.commit();
+        truncationTelemetry = numbered(committed.telemetry(), step);
+        objective = committed.objective();
+        examples = committed.size();
+      }
       List<StepTelemetry> stabilizerTelemetry = new ArrayList<>(applied.size());
       for (StepTelemetry t : applied) {
         stabilizerTelemetry.add(numbered(t, step));
@@ -347,19 +471,34 @@ public final class StepGuard implements TrainingListener {
       last =
           new StepReport(
               step, false, null, norm, alrcTelemetry, stabilizerTelemetry, 0, skippedSteps,
-              objective, unclipped, examples);
+              objective, unclipped, examples, false, spikeSkippedSteps, lossSpike, normSpike,
+              truncationTelemetry);
       notifyReport(last);
       return last;
     }
     skipping = true;
-    skippedSteps++;
-    consecutiveSkipped++;
     StepTelemetry alrcTelemetry =
         alrc != null ? alrc.discard().map(t -> numbered(t, step)).orElse(null) : null;
+    StepTelemetry truncationTelemetry =
+        truncated != null ? truncated.discard().map(t -> numbered(t, step)).orElse(null) : null;
+    if (reason == null) {
+      spikeSkippedSteps++;
+      String why = spikeReason(lossDecision, normDecision);
+      last =
+          new StepReport(
+              step, false, why, norm, alrcTelemetry, List.of(), consecutiveSkipped, skippedSteps,
+              Double.NaN, Double.NaN, 0, true, spikeSkippedSteps, lossSpike, normSpike,
+              truncationTelemetry);
+      LOG.info("step {} skipped: {} ({} spike skips in total)", step, why, spikeSkippedSteps);
+      notifyReport(last);
+      return last;
+    }
+    skippedSteps++;
+    consecutiveSkipped++;
     last =
         new StepReport(
             step, true, reason, norm, alrcTelemetry, List.of(), consecutiveSkipped, skippedSteps,
-            Double.NaN, Double.NaN, 0);
+            Double.NaN, Double.NaN, 0, false, spikeSkippedSteps, null, null, truncationTelemetry);
     LOG.warn(
         "step {} skipped: {} ({} in a row, {} in total; limit {})",
         step,
@@ -395,17 +534,48 @@ public final class StepGuard implements TrainingListener {
     return kept.toArray(new TrainingListener[0]);
   }
 
+  /** Why skip-step skipped: each monitor that found a spike, with its value and threshold. */
+  private static String spikeReason(SpikeSkipper.Decision loss, SpikeSkipper.Decision norm) {
+    List<String> parts = new ArrayList<>(2);
+    if (loss != null && loss.spike()) {
+      parts.add(spike("loss", loss.telemetry()));
+    }
+    if (norm != null && norm.spike()) {
+      parts.add(spike("gradient norm", norm.telemetry()));
+    }
+    return String.join(" and ", parts);
+  }
+
+  private static String spike(String what, StepTelemetry t) {
+    return String.format(
+        Locale.ROOT,
+        "%s %.6g is a spike (above mean %.6g + factor * std %.6g = %.6g)",
+        what,
+        t.observed(),
+        t.mean(),
+        t.sigma(),
+        t.threshold());
+  }
+
   /** Training steps decided so far, skipped ones included. */
   public long steps() {
     return steps;
   }
 
-  /** Steps skipped in total. */
+  /** Steps skipped in total because their loss or gradients were not finite. */
   public long skippedSteps() {
     return skippedSteps;
   }
 
-  /** Steps skipped in a row up to now (0 after an applied step). */
+  /** Steps whose update skip-step skipped because of a spike, in total. */
+  public long spikeSkippedSteps() {
+    return spikeSkippedSteps;
+  }
+
+  /**
+   * Non-finite steps skipped in a row up to now (0 after an applied step; a spike skip leaves it as
+   * it was).
+   */
   public int consecutiveSkipped() {
     return consecutiveSkipped;
   }
@@ -416,13 +586,17 @@ public final class StepGuard implements TrainingListener {
   }
 
   /**
-   * Saves the guard's counters and the state of its ALRC loss and every stabilizer, in the
-   * versioned snapshot envelope (kind {@value #SNAPSHOT_KIND}), so a checkpointed run resumes with
-   * the same statistics and the same count of non-finite steps in a row. Call it between steps.
+   * Saves the guard's counters and the state of its ALRC or truncated loss, every stabilizer and
+   * the skip-step monitors, in the versioned snapshot envelope (kind {@value #SNAPSHOT_KIND}), so a
+   * checkpointed run resumes with the same statistics and the same count of non-finite steps in a
+   * row. Call it between steps. A guard without loss truncation and skip-step writes format
+   * version 1, as before they existed; with them, version 2.
    */
   public byte[] snapshot() {
+    boolean extended = truncated != null || lossSkipper != null || normSkipper != null;
     return SnapshotFormat.encode(
         SNAPSHOT_KIND,
+        extended ? (short) 2 : (short) 1,
         out -> {
           out.writeLong(steps);
           out.writeLong(skippedSteps);
@@ -433,12 +607,18 @@ public final class StepGuard implements TrainingListener {
             out.writeUTF(s.kind());
             writeBlock(out, s.snapshot());
           }
+          if (extended) {
+            out.writeLong(spikeSkippedSteps);
+            writeBlock(out, truncated != null ? truncated.snapshot() : new byte[0]);
+            writeBlock(out, lossSkipper != null ? lossSkipper.snapshot(lossSkipState) : new byte[0]);
+            writeBlock(out, normSkipper != null ? normSkipper.snapshot(normSkipState) : new byte[0]);
+          }
         });
   }
 
   /**
-   * Restores what {@link #snapshot()} wrote, for a guard built the same way (same ALRC
-   * configuration, same stabilizers in the same order).
+   * Restores what {@link #snapshot()} wrote, for a guard built the same way (same ALRC or
+   * truncation configuration, same stabilizers in the same order, same skip-step monitors).
    *
    * @throws IllegalArgumentException if the snapshot was taken with other components, naming them
    */
@@ -446,7 +626,8 @@ public final class StepGuard implements TrainingListener {
     SnapshotFormat.decode(
         bytes,
         SNAPSHOT_KIND,
-        in -> {
+        (short) 2,
+        (in, version) -> {
           long savedSteps = in.readLong();
           long savedSkipped = in.readLong();
           int savedConsecutive = in.readInt();
@@ -471,14 +652,41 @@ public final class StepGuard implements TrainingListener {
             }
             states[i] = readBlock(in);
           }
+          long savedSpikes = 0;
+          byte[] truncationBytes = new byte[0];
+          byte[] lossBytes = new byte[0];
+          byte[] normBytes = new byte[0];
+          if (version >= 2) {
+            savedSpikes = in.readLong();
+            truncationBytes = readBlock(in);
+            lossBytes = readBlock(in);
+            normBytes = readBlock(in);
+          }
+          expectPresence("a truncated loss", truncated != null, truncationBytes);
+          expectPresence("a skip-step loss monitor", lossSkipper != null, lossBytes);
+          expectPresence("a skip-step gradient-norm monitor", normSkipper != null, normBytes);
+          SpikeSkipper.State lossState = lossSkipper != null ? lossSkipper.restore(lossBytes) : null;
+          SpikeSkipper.State normState = normSkipper != null ? normSkipper.restore(normBytes) : null;
+          if (truncated != null) {
+            truncated.truncation().restore(truncationBytes); // check before anything changes
+          }
           if (alrc != null) {
             alrc.restore(alrcBytes);
           }
           for (int i = 0; i < n; i++) {
             stabilizers.get(i).restore(states[i]);
           }
+          if (truncated != null) {
+            truncated.restore(truncationBytes);
+          }
+          lossSkipState = lossState;
+          normSkipState = normState;
+          if (monitored != null) {
+            monitored.takePending();
+          }
           steps = savedSteps;
           skippedSteps = savedSkipped;
+          spikeSkippedSteps = savedSpikes;
           consecutiveSkipped = savedConsecutive;
           decision = 0;
           acknowledged = 0;
@@ -486,6 +694,14 @@ public final class StepGuard implements TrainingListener {
           last = null;
           return null;
         });
+  }
+
+  private static void expectPresence(String what, boolean here, byte[] block) {
+    if (here == (block.length == 0)) {
+      throw new IllegalArgumentException(
+          "snapshot was taken " + (here ? "without" : "with") + " " + what + ", this guard has "
+              + (here ? "one" : "none"));
+    }
   }
 
   private static void writeBlock(java.io.DataOutputStream out, byte[] bytes)
@@ -514,6 +730,21 @@ public final class StepGuard implements TrainingListener {
   /** The ALRC loss whose statistics this guard commits, if any. */
   public Optional<StatefulAlrcLoss> alrcLoss() {
     return Optional.ofNullable(alrc);
+  }
+
+  /** The truncated loss whose history this guard commits, if any. */
+  public Optional<TruncatedLoss> truncatedLoss() {
+    return Optional.ofNullable(truncated);
+  }
+
+  /** The skip-step monitor of the loss and its current state, if the loss is watched. */
+  public Optional<SpikeSkipper.State> lossSpikeState() {
+    return Optional.ofNullable(lossSkipState);
+  }
+
+  /** The skip-step monitor of the gradient norm's current state, if the norm is watched. */
+  public Optional<SpikeSkipper.State> gradientNormSpikeState() {
+    return Optional.ofNullable(normSkipState);
   }
 
   /** The gradient stabilizers, in the order they are applied. */
@@ -635,8 +866,23 @@ public final class StepGuard implements TrainingListener {
     }
     metrics.addMetric(GuardMetrics.SKIPPED_STEPS_TOTAL, r.skippedSteps());
     addFinite(metrics, GuardMetrics.GRADIENT_NORM, r.gradientNorm());
-    if (r.skipped()) {
+    if (lossSkipper != null || normSkipper != null) {
+      metrics.addMetric(GuardMetrics.SPIKE_SKIPPED_STEPS_TOTAL, r.spikeSkippedSteps());
+    }
+    if (r.lossSpike() != null) {
+      addFinite(metrics, GuardMetrics.LOSS_SPIKE_THRESHOLD, r.lossSpike().threshold());
+    }
+    if (r.gradientNormSpike() != null) {
+      addFinite(metrics, GuardMetrics.GRADIENT_NORM_SPIKE_THRESHOLD, r.gradientNormSpike().threshold());
+    }
+    if (!r.applied()) {
       return;
+    }
+    if (r.truncation() != null) {
+      addFinite(metrics, GuardMetrics.TRUNCATION_OBJECTIVE, r.objective());
+      addFinite(metrics, GuardMetrics.TRUNCATION_UNTRUNCATED_LOSS, r.unclippedLoss());
+      addFinite(metrics, GuardMetrics.TRUNCATION_THRESHOLD, r.truncation().threshold());
+      addFinite(metrics, GuardMetrics.TRUNCATION_DROP_FRACTION, r.dropFraction());
     }
     if (r.alrc() != null) {
       addFinite(metrics, GuardMetrics.ALRC_OBJECTIVE, r.objective());
@@ -675,15 +921,69 @@ public final class StepGuard implements TrainingListener {
   /** Builds a {@link StepGuard}; all options are optional and {@link #build()} validates. */
   public static final class Builder {
     private StatefulAlrcLoss alrc;
+    private TruncatedLoss truncated;
+    private MonitoredLoss monitored;
     private final List<GradientStabilizer> stabilizers = new ArrayList<>();
     private Integer nonFiniteLimit;
     private Consumer<StepReport> reportListener;
+    private SpikeSignal spikeSignal;
+    private int spikeInterval;
+    private double spikeFactor;
 
     private Builder() {}
 
     /** The ALRC loss whose statistics the guard commits once per applied step. */
     public Builder optAlrcLoss(StatefulAlrcLoss alrc) {
       this.alrc = alrc;
+      return this;
+    }
+
+    /**
+     * The truncated loss ({@link TruncatedLoss}) whose history the guard commits once per applied
+     * step; not together with an ALRC loss (a training has one loss).
+     */
+    public Builder optTruncatedLoss(TruncatedLoss truncated) {
+      this.truncated = truncated;
+      return this;
+    }
+
+    /**
+     * The training loss, wrapped so that the guard can read its value for skip-step's loss signal,
+     * when it is neither an ALRC nor a truncated loss (those report their losses themselves).
+     */
+    public Builder optMonitoredLoss(MonitoredLoss monitored) {
+      this.monitored = monitored;
+      return this;
+    }
+
+    /**
+     * Skip-step with the references' defaults: both signals, a window of {@value
+     * SpikeSkipper#DEFAULT_INTERVAL} steps, a factor of 6 standard deviations.
+     */
+    public Builder optSkipOnSpikes() {
+      return optSkipOnSpikes(
+          SpikeSkipper.DEFAULT_INTERVAL, SpikeSkipper.DEFAULT_FACTOR, SpikeSignal.BOTH);
+    }
+
+    /**
+     * Skip-step ({@link SpikeSkipper}; OLMo-core's {@code SkipStepOptimizer}): the update of a
+     * step is skipped when a watched value is more than {@code factor} rolling standard deviations
+     * above the mean of the previous {@code interval} values. The loss signal needs the step's
+     * loss: an ALRC loss, a truncated loss, or {@link #optMonitoredLoss}.
+     *
+     * @param interval the rolling window, &gt;= 1 (the monitor acts from the {@code
+     *     max(2, interval / 2)}-th value on)
+     * @param factor the number of standard deviations, finite and &gt; 0
+     * @param signal what to watch
+     */
+    public Builder optSkipOnSpikes(int interval, double factor, SpikeSignal signal) {
+      if (signal == null) {
+        throw new IllegalArgumentException("signal must not be null: LOSS, GRADIENT_NORM or BOTH");
+      }
+      new SpikeSkipper(interval, factor); // the core's checks, naming the parameter
+      this.spikeSignal = signal;
+      this.spikeInterval = interval;
+      this.spikeFactor = factor;
       return this;
     }
 
@@ -714,12 +1014,27 @@ public final class StepGuard implements TrainingListener {
     /**
      * Validates and builds.
      *
-     * @throws IllegalArgumentException for a limit below 1 or a stabilizer added twice
+     * @throws IllegalArgumentException for a limit below 1, a stabilizer added twice, more than
+     *     one of the ALRC, truncated and monitored losses, or skip-step's loss signal without a
+     *     loss to read
      */
     public StepGuard build() {
       if (nonFiniteLimit != null && nonFiniteLimit < 1) {
         throw new IllegalArgumentException(
             "nonFiniteLimit (" + nonFiniteLimit + ") must be >= 1");
+      }
+      int losses = (alrc != null ? 1 : 0) + (truncated != null ? 1 : 0) + (monitored != null ? 1 : 0);
+      if (losses > 1) {
+        throw new IllegalArgumentException(
+            "optAlrcLoss, optTruncatedLoss and optMonitoredLoss each name the training loss:"
+                + " set one of them (a training has one loss)");
+      }
+      if (spikeSignal != null && spikeSignal.watchesLoss() && losses == 0) {
+        throw new IllegalArgumentException(
+            "optSkipOnSpikes(..., " + spikeSignal + ") watches the loss, and the guard has no"
+                + " loss to read it from: attach the training loss with optAlrcLoss,"
+                + " optTruncatedLoss or optMonitoredLoss(MonitoredLoss.of(loss)), or watch"
+                + " SpikeSignal.GRADIENT_NORM only");
       }
       for (int i = 0; i < stabilizers.size(); i++) {
         for (int j = i + 1; j < stabilizers.size(); j++) {

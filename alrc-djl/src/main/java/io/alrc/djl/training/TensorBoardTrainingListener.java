@@ -8,6 +8,9 @@ import ai.djl.training.TrainingResult;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import io.alrc.djl.loss.StatefulAlrcLoss;
+import io.alrc.djl.loss.TruncatedLoss;
+import io.alrc.stabilizer.LossTruncation;
+import io.alrc.stabilizer.SpikeSkipper;
 import io.alrc.tensorboard.TensorBoardWriter;
 import io.alrc.tensorboard.TrainingTags;
 import io.alrc.telemetry.StepTelemetry;
@@ -46,10 +49,16 @@ import java.util.function.LongToDoubleFunction;
  *       when it is a {@link CheckpointableAdam}; nothing for DJL's own optimizers, which do not
  *       tell it;
  *   <li>{@code <kind>/threshold} and {@code <kind>/min_scale} of each gradient stabilizer;
+ *   <li>with loss truncation: {@code train/loss} its objective, {@code train/loss_unclipped} the
+ *       untruncated mean, {@code loss-truncation/threshold} (the cutoff) and {@code
+ *       loss-truncation/drop_fraction};
+ *   <li>with skip-step: {@code skip-step/loss_threshold}, {@code skip-step/gradient_norm_threshold}
+ *       (while finite) and {@code skip-step/skipped_steps} (the running total of spike skips);
  *   <li>per epoch, {@code validate/loss} when DJL's {@code EvaluatorTrainingListener} measured one.
  * </ul>
  *
- * A skipped step writes only the skipped-step count and the gradient norm (when measured). A step's
+ * A skipped or spike-skipped step writes only the skip counts, the monitors' thresholds and the
+ * gradient norm (when measured). A step's
  * event is written when the next step is reported, at the end of an epoch, or on {@link #close()},
  * because its learning rate is known only after {@code trainer.step()}.
  *
@@ -119,7 +128,23 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
     }
     writePending();
     Map<String, Double> v = new LinkedHashMap<>();
-    if (!r.skipped() && r.alrc() != null) {
+    if (r.applied() && r.truncation() != null) {
+      put(v, TrainingTags.LOSS, r.objective());
+      put(v, TrainingTags.UNCLIPPED_LOSS, r.unclippedLoss());
+      put(v, TrainingTags.stabilizer(LossTruncation.KIND, "threshold"), r.truncation().threshold());
+      put(v, TrainingTags.stabilizer(LossTruncation.KIND, "drop_fraction"), r.dropFraction());
+    }
+    if (r.lossSpike() != null) {
+      put(v, TrainingTags.stabilizer(SpikeSkipper.KIND, "loss_threshold"), r.lossSpike().threshold());
+    }
+    if (r.gradientNormSpike() != null) {
+      put(v, TrainingTags.stabilizer(SpikeSkipper.KIND, "gradient_norm_threshold"),
+          r.gradientNormSpike().threshold());
+    }
+    if (guard.lossSpikeState().isPresent() || guard.gradientNormSpikeState().isPresent()) {
+      v.put(TrainingTags.stabilizer(SpikeSkipper.KIND, "skipped_steps"), (double) r.spikeSkippedSteps());
+    }
+    if (r.applied() && r.alrc() != null) {
       put(v, TrainingTags.LOSS, r.objective());
       put(v, TrainingTags.UNCLIPPED_LOSS, r.unclippedLoss());
       put(v, TrainingTags.ALRC_THRESHOLD, r.alrc().threshold());
@@ -137,7 +162,7 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
     }
     pending = v;
     pendingStep = r.step();
-    pendingApplied = !r.skipped();
+    pendingApplied = r.applied();
   }
 
   /**
@@ -147,7 +172,7 @@ public final class TensorBoardTrainingListener implements TrainingListener, Auto
   @Override
   public synchronized void onTrainingBatch(Trainer trainer, BatchData batchData) {
     Loss loss = trainer.getLoss();
-    if (closed || pending == null || loss instanceof StatefulAlrcLoss
+    if (closed || pending == null || loss instanceof StatefulAlrcLoss || loss instanceof TruncatedLoss
         || pending.containsKey(TrainingTags.LOSS) || !pendingApplied) {
       return;
     }

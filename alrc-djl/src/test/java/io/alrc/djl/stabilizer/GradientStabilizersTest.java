@@ -1,12 +1,14 @@
 package io.alrc.djl.stabilizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Model;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import io.alrc.djl.DjlTestSupport;
+import io.alrc.stabilizer.AdaGC;
 import io.alrc.stabilizer.AutoClip;
 import io.alrc.stabilizer.StepCount;
 import io.alrc.stabilizer.ZClip;
@@ -130,6 +132,71 @@ class GradientStabilizersTest {
     assertThat(DjlTestSupport.gradient(model, "bias"))
         .containsExactly(new float[] {0.001f, 0}, within(1e-9f));
     assertThat(agc.state()).isEqualTo(new StepCount(1));
+  }
+
+  @Test
+  void adaGcClipsGloballyInItsWarmUpThenEachTensorAgainstItsOwnEma() {
+    AdaGcGradientStabilizer adagc = GradientStabilizers.adaGc(1.0, 1.05, 0.5, 1);
+    assertThat(adagc.state()).as("no tensor count before the first step").isEmpty();
+    // step 1 (warm-up): weight norm 3, bias norm 4, G = 5: every tensor scaled by h = 1 / (5 + 1e-6)
+    setNormFiveTimes(1);
+    StepTelemetry t = adagc.apply(trainer);
+    double h = 1.0 / (5 + 1e-6);
+    assertThat(t.observed()).as("the global norm").isCloseTo(5, within(1e-6));
+    assertThat(t.threshold()).isEqualTo(1.0);
+    assertThat(t.clipped()).as("both tensors").isEqualTo(2);
+    assertThat(t.minScale()).isCloseTo(h, within(1e-12));
+    assertGradientsAre(
+        new float[] {(float) (3 * h), 0, 0, 0, 0, 0}, new float[] {0, (float) (4 * h)},
+        "global clipping to lambda_abs");
+    assertThat(adagc.core().orElseThrow().tensors()).isEqualTo(2);
+    assertThat(adagc.state().orElseThrow().gamma())
+        .as("gamma_i: the clipped warm-up norms").containsExactly(new double[] {3 * h, 4 * h}, within(1e-6));
+
+    // step 2: weight norm 30 > 1.05 * gamma_w, clipped to it; bias norm 0.4 < 1.05 * gamma_b, kept
+    DjlTestSupport.setGradients(trainer, model, new float[] {30, 0, 0, 0, 0, 0}, new float[] {0, 0.4f});
+    t = adagc.apply(trainer);
+    double boundW = 1.05 * 3 * h;
+    double sW = boundW / (30 + 1e-6);
+    assertThat(t.threshold()).isEqualTo(1.05);
+    assertThat(t.clipped()).as("the weight only").isEqualTo(1);
+    assertThat(t.minScale()).isCloseTo(sW, within(1e-9));
+    assertThat(t.observed()).as("largest ||g_i|| / gamma_i").isCloseTo(30 / (3 * h), within(1e-3));
+    assertGradientsAre(new float[] {(float) (30 * sW), 0, 0, 0, 0, 0}, new float[] {0, 0.4f},
+        "the weight brought to 1.05 gamma_w, the bias untouched");
+    assertThat(adagc.state().orElseThrow().gamma())
+        .as("EMA of the clipped norms, beta 0.5")
+        .containsExactly(new double[] {0.5 * 3 * h + 0.5 * boundW, 0.5 * 4 * h + 0.5 * 0.4}, within(1e-6));
+  }
+
+  @Test
+  void adaGcSnapshotsCarryTheTensorCount() {
+    AdaGcGradientStabilizer fresh = GradientStabilizers.adaGc();
+    AdaGcGradientStabilizer other = GradientStabilizers.adaGc();
+    other.restore(fresh.snapshot()); // unbound to unbound
+    assertThat(other.state()).isEmpty();
+
+    AdaGcGradientStabilizer adagc = GradientStabilizers.adaGc();
+    setNormFiveTimes(1);
+    adagc.apply(trainer);
+    AdaGcGradientStabilizer restored = GradientStabilizers.adaGc();
+    restored.restore(adagc.snapshot());
+    assertThat(restored.state()).isEqualTo(adagc.state());
+    assertThat(restored.core().orElseThrow().tensors()).isEqualTo(2);
+
+    AdaGcGradientStabilizer threeTensors = GradientStabilizers.adaGc();
+    threeTensors.restore(new AdaGC(3).snapshot(new AdaGC(3).init()));
+    assertThatThrownBy(() -> threeTensors.apply(trainer))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("AdaGC was bound to 3 parameter tensors");
+    assertThatThrownBy(() -> restored.restore(new AdaGC(3).snapshot(new AdaGC(3).init())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tensors 3");
+    assertThatThrownBy(() -> GradientStabilizers.adaGc(1, 1.05, 0.9, 100).restore(adagc.snapshot()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("beta");
+    assertThatThrownBy(() -> GradientStabilizers.adaGc(1, 0.5, 0.9, 100))
+        .hasMessage("lambdaRel (0.5) must be finite and >= 1");
   }
 
   @Test

@@ -18,13 +18,16 @@ import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.util.Pair;
 import io.alrc.AlrcConfig;
 import io.alrc.djl.loss.AlrcLoss;
+import io.alrc.djl.loss.MonitoredLoss;
 import io.alrc.djl.loss.PerExampleLoss;
 import io.alrc.djl.loss.PerExampleLosses;
 import io.alrc.djl.loss.StatefulAlrcLoss;
+import io.alrc.djl.loss.TruncatedLoss;
 import io.alrc.djl.stabilizer.GradientStabilizers;
 import io.alrc.djl.training.CheckpointableAdam;
 import io.alrc.djl.training.StepArrays;
 import io.alrc.djl.training.StepGuard;
+import io.alrc.djl.training.SpikeSignal;
 import io.alrc.djl.training.StepReport;
 import io.alrc.experiments.nn.Network;
 import io.alrc.experiments.train.Batch;
@@ -42,9 +45,17 @@ import java.io.IOException;
 /**
  * The training engine on DJL with the PyTorch engine, built from the project's DJL components: the
  * per-example loss of the run ({@code w * mean(err^p)}, then the optional safeguard), ALRC as a
- * {@link StatefulAlrcLoss} or one gradient stabilizer, a {@link StepGuard} that commits the
- * statistics once per step and skips non-finite steps, and Adam with saveable state ({@link
+ * {@link StatefulAlrcLoss}, loss truncation as a {@link TruncatedLoss}, or one gradient stabilizer
+ * (AdaGC among them), a {@link StepGuard} that commits the statistics once per step, skips
+ * non-finite steps and, for skip-step, skips the update on spikes ({@code optSkipOnSpikes}, the
+ * loss read through a {@link MonitoredLoss}), and Adam with saveable state ({@link
  * CheckpointableAdam}) or SGD.
+ *
+ * <p>Skip-step is reported as the javacpp engine reports it: a spike skip has {@code skipped}
+ * false, {@code clipped} 1, {@code minScale} 0 and the loss monitor's threshold (the gradient-norm
+ * monitor's when only the norm is watched); it is not counted towards the non-finite limit. Unlike
+ * the javacpp engine the backward always runs (the guard decides after it), so a loss spike still
+ * has its gradient norm measured.
  *
  * <p>One engine per JVM: DJL allows one gradient collection at a time, and the engine's seed is
  * global.
@@ -124,6 +135,39 @@ public final class DjlStepEngine implements StepEngine {
             GradientStabilizers.agc(s.lambda(), AdaptiveGradientClipper.DEFAULT_EPS));
         return plain;
       }
+
+      @Override
+      public Loss adaGc(Stabilizer.AdaGc s) {
+        guardBuilder.addStabilizer(
+            GradientStabilizers.adaGc(s.lambdaAbs(), s.lambdaRel(), s.beta(), s.warmup()));
+        return plain;
+      }
+
+      @Override
+      public Loss skipStep(Stabilizer.SkipStep s) {
+        SpikeSignal signal = s.watchesLoss()
+            ? (s.watchesGradNorm() ? SpikeSignal.BOTH : SpikeSignal.LOSS)
+            : SpikeSignal.GRADIENT_NORM;
+        guardBuilder.optSkipOnSpikes(s.interval(), s.factor(), signal);
+        if (!s.watchesLoss()) {
+          return plain;
+        }
+        MonitoredLoss monitored = MonitoredLoss.of(plain);
+        guardBuilder.optMonitoredLoss(monitored);
+        return monitored;
+      }
+
+      @Override
+      public Loss lossTruncation(Stabilizer.LossTruncation s) {
+        TruncatedLoss truncated = TruncatedLoss.builder()
+            .setBaseLoss(recorder)
+            .optDropFraction(s.dropFraction())
+            .optMinCount(s.minCount())
+            .optRecompute(s.recompute())
+            .build();
+        guardBuilder.optTruncatedLoss(truncated);
+        return truncated;
+      }
     });
     this.guard = guardBuilder.build();
 
@@ -174,15 +218,21 @@ public final class DjlStepEngine implements StepEngine {
       double threshold = Double.NaN;
       int clipped = 0;
       double minScale = 1;
+      StepTelemetry spike = report.lossSpike() != null ? report.lossSpike() : report.gradientNormSpike();
       StepTelemetry t = report.alrc() != null ? report.alrc()
+          : report.truncation() != null ? report.truncation()
           : report.stabilizers().isEmpty() ? null : report.stabilizers().get(0);
-      if (t != null) {
+      if (spike != null) {
+        threshold = spike.threshold();
+        clipped = report.spikeSkipped() ? 1 : 0; // one skipped update
+        minScale = report.spikeSkipped() ? 0 : 1;
+      } else if (t != null) {
         threshold = t.threshold();
         clipped = t.clipped();
         minScale = t.minScale();
       }
       return new StepResult(
-          report.skipped() ? Double.NaN : objectiveAfterStabilizer(objective, unadjusted),
+          report.skipped() ? Double.NaN : objectiveAfterStabilizer(objective, unadjusted, report),
           unadjusted,
           max,
           threshold,
@@ -195,11 +245,18 @@ public final class DjlStepEngine implements StepEngine {
   }
 
   /**
-   * The backpropagated objective: ALRC's clipped mean, which the loss returned; gradient
-   * stabilizers leave the loss value alone.
+   * The backpropagated objective: ALRC's clipped mean, which the loss returned; loss truncation's
+   * objective, as the guard committed it; gradient stabilizers and skip-step leave the loss value
+   * alone.
    */
-  private double objectiveAfterStabilizer(float objective, double unadjusted) {
-    return config.alrc() ? objective : unadjusted;
+  private double objectiveAfterStabilizer(float objective, double unadjusted, StepReport report) {
+    if (config.alrc()) {
+      return objective;
+    }
+    if (report.truncation() != null) {
+      return report.applied() ? report.objective() : unadjusted;
+    }
+    return unadjusted;
   }
 
   private static Shape shape(Batch b, int channels) {

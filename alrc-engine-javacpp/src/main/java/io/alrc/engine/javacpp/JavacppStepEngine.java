@@ -14,9 +14,13 @@ import io.alrc.experiments.train.Task;
 import io.alrc.experiments.train.TrainConfig;
 import io.alrc.optim.AdamKernel;
 import io.alrc.snapshot.AlrcSnapshot;
+import io.alrc.snapshot.SnapshotFormat;
+import io.alrc.stabilizer.AdaGC;
 import io.alrc.stabilizer.AdaptiveGradientClipper;
+import io.alrc.stabilizer.LossTruncation;
 import io.alrc.stabilizer.NormStabilizer;
 import io.alrc.stabilizer.NormStep;
+import io.alrc.stabilizer.SpikeSkipper;
 import io.alrc.stabilizer.StepCount;
 import io.alrc.telemetry.StepTelemetry;
 import java.io.DataInputStream;
@@ -42,8 +46,12 @@ import org.bytedeco.pytorch.global.torch;
  * per-example loss  L_i = w * mean_j |e_ij|^p          (p = 2 squared/huber, 4 quartic; w from the task)
  *                   huber: L_i &lt; 1 ? L_i : sqrt(L_i);  safeguard: L_i &lt; 50 ? L_i : sqrt(L_i)
  * ALRC              scales s_i from the core AlrcClipper on the detached L_i; objective mean_i(s_i L_i)
+ * loss truncation   scales s_i in {0, 1} from the core LossTruncation, the same way
  * otherwise         objective mean_i(L_i); after backward the gradient stabilizer (global-norm,
- *                   AutoClip, ZClip on the global norm; AGC unit-wise) scales the gradients
+ *                   AutoClip, ZClip on the global norm; AGC unit-wise; AdaGC per tensor) scales the
+ *                   gradients
+ * skip-step         SpikeSkipper monitors of mean_i(L_i) (before backward) and of the global norm
+ *                   (after backward); a spike of either skips the update (see below)
  * skip              a non-finite example loss or gradient norm updates nothing; the K-th such step
  *                   in a row throws NonFiniteStepException (K = ALRC's non-finite limit, else 10)
  * optimizer         Adam with the core's AdamKernel (DJL's fused float32 kernel and bias correction)
@@ -55,6 +63,24 @@ import org.bytedeco.pytorch.global.torch;
  * stabilizers and the update) and then released, as {@code zero_grad(set_to_none=True)} does.
  * Parameters are initialised from the run's seed in Java, so a run is reproducible from its
  * configuration; with the same thread count, a resumed run continues bit-identically.
+ *
+ * <h2>Skip-step</h2>
+ *
+ * With {@code skip-step} each watched signal has its own {@link SpikeSkipper}. The loss monitor
+ * decides before backward: with the signal {@code loss} a spike skips the backward too; with {@code
+ * both} the backward still runs, so that the step's gradient norm enters its window as in the
+ * references (they record both values every step). A spike skip changes no parameter, no Adam
+ * moment and no per-parameter update count; only the monitors' windows advance (the spike enters
+ * them). It is not a non-finite skip: it is reported with {@code skipped} false, {@code clipped} 1
+ * and {@code minScale} 0 (so the run's clip rate is its rate of spike skips), {@code loss} the
+ * batch mean that was not applied, {@code threshold} the loss monitor's {@code mean + factor * std}
+ * (the gradient-norm monitor's with the signal {@code grad-norm}), and it neither counts towards
+ * the non-finite limit nor ends a row of non-finite steps (the model did not change). A step whose
+ * loss or gradient norm is not finite is a non-finite skip as for every stabilizer, and leaves the
+ * monitors as they were.
+ *
+ * <p>AdaGC's per-tensor norms are libtorch's norms of the gradient tensors, in the parameters'
+ * order; its scales are applied as AGC's unit scales are, in the optimizer pass.
  *
  * <p>Two deliberate differences from the DJL engine's {@code StepGuard}: a step skipped for a
  * non-finite loss under ALRC is counted in the ALRC state, as {@link AlrcClipper} defines it (the
@@ -86,6 +112,13 @@ public final class JavacppStepEngine implements StepEngine {
   private final NormStage<?> normStage;
   private final AdaptiveGradientClipper agc;
   private StepCount agcState;
+  private final AdaGC adagc;
+  private AdaGC.State adagcState;
+  private final LossTruncation truncation;
+  private LossTruncation.State truncationState;
+  private final SkipStage skipStage;
+  /** Each parameter's gradient norm, filled by {@link #gradients} (0 where there is none). */
+  private final double[] tensorNorms;
   private final int nonFiniteLimit;
   private long steps;
   private long skippedSteps;
@@ -125,51 +158,194 @@ public final class JavacppStepEngine implements StepEngine {
     }
     this.power = config.loss().equals("quartic") ? 4 : 2;
     this.weight = config.lossWeightOr(task.lossWeight());
+    int tensors = net.params().size();
     Stages stages = config.stabilizer().accept(new Stabilizer.Visitor<Stages>() {
       @Override
       public Stages none(Stabilizer.None s) {
-        return new Stages(null, null, null);
+        return new Stages();
       }
 
       @Override
       public Stages alrc(Stabilizer.Alrc s) {
-        return new Stages(new AlrcClipper(s.config()), null, null);
+        Stages st = new Stages();
+        st.alrc = new AlrcClipper(s.config());
+        return st;
       }
 
       @Override
       public Stages globalNorm(Stabilizer.GlobalNorm s) {
-        return new Stages(null, new NormStage<>(s.core()), null);
+        Stages st = new Stages();
+        st.norm = new NormStage<>(s.core());
+        return st;
       }
 
       @Override
       public Stages autoClip(Stabilizer.AutoClip s) {
-        return new Stages(null, new NormStage<>(s.core()), null);
+        Stages st = new Stages();
+        st.norm = new NormStage<>(s.core());
+        return st;
       }
 
       @Override
       public Stages zClip(Stabilizer.ZClip s) {
-        return new Stages(null, new NormStage<>(s.core()), null);
+        Stages st = new Stages();
+        st.norm = new NormStage<>(s.core());
+        return st;
       }
 
       @Override
       public Stages agc(Stabilizer.Agc s) {
-        return new Stages(null, null, s.core());
+        Stages st = new Stages();
+        st.agc = s.core();
+        return st;
+      }
+
+      @Override
+      public Stages adaGc(Stabilizer.AdaGc s) {
+        Stages st = new Stages();
+        st.adagc = s.core(tensors);
+        return st;
+      }
+
+      @Override
+      public Stages skipStep(Stabilizer.SkipStep s) {
+        Stages st = new Stages();
+        st.skip = new SkipStage(
+            s.watchesLoss() ? s.core() : null, s.watchesGradNorm() ? s.core() : null);
+        return st;
+      }
+
+      @Override
+      public Stages lossTruncation(Stabilizer.LossTruncation s) {
+        Stages st = new Stages();
+        st.truncation = s.core();
+        return st;
       }
     });
-    AlrcClipper clipper = stages.alrc();
-    NormStage<?> stage = stages.norm();
-    AdaptiveGradientClipper unitClipper = stages.agc();
+    AlrcClipper clipper = stages.alrc;
     int limit = clipper != null ? clipper.config().nonFiniteLimit() : AlrcConfig.DEFAULT_NON_FINITE_LIMIT;
     this.alrc = clipper;
     this.alrcState = clipper != null ? clipper.init() : null;
-    this.normStage = stage;
-    this.agc = unitClipper;
-    this.agcState = unitClipper != null ? unitClipper.init() : null;
+    this.normStage = stages.norm;
+    this.agc = stages.agc;
+    this.agcState = agc != null ? agc.init() : null;
+    this.adagc = stages.adagc;
+    this.adagcState = adagc != null ? adagc.init() : null;
+    this.truncation = stages.truncation;
+    this.truncationState = truncation != null ? truncation.init() : null;
+    this.skipStage = stages.skip;
+    this.tensorNorms = new double[tensors];
     this.nonFiniteLimit = limit;
   }
 
-  /** Where the run's stabilizer acts: at most one of the three is set. */
-  private record Stages(AlrcClipper alrc, NormStage<?> norm, AdaptiveGradientClipper agc) {}
+  /** Where the run's stabilizer acts: at most one field is set. */
+  private static final class Stages {
+    AlrcClipper alrc;
+    NormStage<?> norm;
+    AdaptiveGradientClipper agc;
+    AdaGC adagc;
+    SkipStage skip;
+    LossTruncation truncation;
+  }
+
+  /**
+   * Skip-step's monitors (one per watched signal, null for the other) and their states. A step's
+   * decisions stay pending until {@link #commit()} keeps them (an applied or spike-skipped step) or
+   * {@link #discard()} drops them (a non-finite step).
+   */
+  private static final class SkipStage {
+    static final String SNAPSHOT_KIND = "javacpp-skip-step";
+    final SpikeSkipper loss;
+    final SpikeSkipper norm;
+    SpikeSkipper.State lossState;
+    SpikeSkipper.State normState;
+    SpikeSkipper.Decision lossPending;
+    SpikeSkipper.Decision normPending;
+
+    SkipStage(SpikeSkipper loss, SpikeSkipper norm) {
+      this.loss = loss;
+      this.norm = norm;
+      this.lossState = loss != null ? loss.init() : null;
+      this.normState = norm != null ? norm.init() : null;
+    }
+
+    SpikeSkipper.Decision decideLoss(double value) {
+      lossPending = loss.update(value, lossState);
+      return lossPending;
+    }
+
+    SpikeSkipper.Decision decideNorm(double value) {
+      normPending = norm.update(value, normState);
+      return normPending;
+    }
+
+    void commit() {
+      if (lossPending != null) {
+        lossState = lossPending.state();
+      }
+      if (normPending != null) {
+        normState = normPending.state();
+      }
+      discard();
+    }
+
+    void discard() {
+      lossPending = null;
+      normPending = null;
+    }
+
+    /** Both monitors' snapshots, each as a length-prefixed block (empty for a signal not watched). */
+    byte[] snapshot() {
+      byte[] l = loss != null ? loss.snapshot(lossState) : new byte[0];
+      byte[] n = norm != null ? norm.snapshot(normState) : new byte[0];
+      return SnapshotFormat.encode(
+          SNAPSHOT_KIND,
+          out -> {
+            out.writeInt(l.length);
+            out.write(l);
+            out.writeInt(n.length);
+            out.write(n);
+          });
+    }
+
+    /** The states in {@code bytes}, checked against these monitors: {loss, norm}. */
+    SpikeSkipper.State[] parse(byte[] bytes) {
+      return SnapshotFormat.decode(
+          bytes,
+          SNAPSHOT_KIND,
+          in -> {
+            byte[][] blocks = new byte[2][];
+            for (int i = 0; i < 2; i++) {
+              int n = in.readInt();
+              if (n < 0) {
+                throw new IllegalArgumentException("skip-step state is corrupt: block length " + n);
+              }
+              blocks[i] = in.readNBytes(n);
+              if (blocks[i].length != n) {
+                throw new java.io.EOFException();
+              }
+            }
+            return new SpikeSkipper.State[] {
+              restore(loss, blocks[0], "loss"), restore(norm, blocks[1], "grad-norm")
+            };
+          });
+    }
+
+    private static SpikeSkipper.State restore(SpikeSkipper s, byte[] block, String signal) {
+      if ((s == null) != (block.length == 0)) {
+        throw new IllegalArgumentException(
+            "the checkpoint was taken " + (s == null ? "with" : "without") + " a " + signal
+                + " monitor, this run has " + (s == null ? "none" : "one"));
+      }
+      return s == null ? null : s.restore(block);
+    }
+
+    void restore(SpikeSkipper.State[] states) {
+      lossState = states[0];
+      normState = states[1];
+      discard();
+    }
+  }
 
   /** A norm stabilizer of the core and its current state. */
   private static final class NormStage<S> {
@@ -214,6 +390,9 @@ public final class JavacppStepEngine implements StepEngine {
     double norm = Double.NaN;
     double objective = Double.NaN;
     AlrcStep alrcStep = null;
+    LossTruncation.Step truncationStep = null;
+    AdaGC.Step adagcStep = null;
+    boolean spike = false;
     List<ConvNet.Param> params = net.params();
     try (PointerScope scope = new PointerScope()) {
       Tensor x = tensor(batch.input(), b, batch.inputChannels(), batch.height(), batch.width());
@@ -233,20 +412,52 @@ public final class JavacppStepEngine implements StepEngine {
           loss = per.mul(tensor(scales, b)).mean();
           objective = alrcStep.objective();
         }
+      } else if (truncation != null) {
+        truncationStep = truncation.update(losses, truncationState);
+        telemetry = truncationStep.telemetry();
+        if (truncationStep.skipped()) {
+          reason = "loss of example " + nonFinite + " is " + losses[nonFinite];
+        } else {
+          float[] scales = new float[b];
+          truncationStep.copyScalesTo(scales);
+          loss = per.mul(tensor(scales, b)).mean();
+          objective = truncationStep.objective();
+        }
       } else if (nonFinite >= 0) {
         reason = "loss of example " + nonFinite + " is " + losses[nonFinite];
       } else {
         loss = per.mean();
         objective = mean(losses);
       }
+      if (loss != null && skipStage != null && skipStage.loss != null) {
+        SpikeSkipper.Decision d = skipStage.decideLoss(objective); // before backward
+        telemetry = d.telemetry();
+        spike = d.spike();
+      }
       Tensor[] grads = new Tensor[params.size()];
       double normScale = 1;
       double[] unitScales = null;
-      if (loss != null) {
+      // a loss spike under the signal "loss" needs no backward; under "both" the norm is recorded
+      if (loss != null && !(spike && skipStage.norm == null)) {
         loss.backward();
         norm = gradients(grads);
         if (!Double.isFinite(norm)) {
           reason = "gradient norm is " + norm;
+        } else if (skipStage != null && skipStage.norm != null) {
+          SpikeSkipper.Decision d = skipStage.decideNorm(norm);
+          if (skipStage.loss == null) {
+            telemetry = d.telemetry();
+          }
+          spike |= d.spike();
+        } else if (adagc != null) {
+          AdaGC.Step s = adagc.update(tensorNorms, adagcState);
+          telemetry = s.telemetry();
+          if (s.skipped()) {
+            reason = "adagc found a non-finite gradient norm";
+          } else {
+            adagcStep = s;
+            unitScales = unitScalesOf(s);
+          }
         } else if (normStage != null) {
           NormStep<?> s = normStage.decide(norm);
           telemetry = s.telemetry();
@@ -267,17 +478,33 @@ public final class JavacppStepEngine implements StepEngine {
       }
       steps++;
       if (reason != null) {
+        if (skipStage != null) {
+          skipStage.discard();
+        }
         skip(reason, alrcStep);
+      } else if (spike) {
+        // skip-step: only the monitors advance (the spike enters their windows); no update, and
+        // the count of non-finite steps in a row neither grows nor restarts
+        skipStage.commit();
       } else {
         consecutiveSkipped = 0;
         if (alrcStep != null) {
           alrcState = alrcStep.state();
+        }
+        if (truncationStep != null) {
+          truncationState = truncationStep.state();
         }
         if (normStage != null) {
           normStage.commit();
         }
         if (agc != null) {
           agcState = agcState.next();
+        }
+        if (adagcStep != null) {
+          adagcState = adagcStep.state();
+        }
+        if (skipStage != null) {
+          skipStage.commit();
         }
         update(grads, (float) lr, (float) normScale, unitScales);
       }
@@ -288,16 +515,45 @@ public final class JavacppStepEngine implements StepEngine {
     for (float l : losses) {
       max = Math.max(max, l);
     }
+    int clipped;
+    double minScale;
+    if (reason != null || telemetry == null) {
+      clipped = 0;
+      minScale = 1;
+    } else if (skipStage != null) {
+      clipped = spike ? 1 : 0; // one skipped update, whichever monitor found the spike
+      minScale = spike ? 0 : 1;
+    } else {
+      clipped = telemetry.clipped();
+      minScale = telemetry.minScale();
+    }
     return new StepResult(
         reason != null ? Double.NaN : objective,
         mean(losses),
         max,
         telemetry != null ? telemetry.threshold() : Double.NaN,
-        telemetry != null && reason == null ? telemetry.clipped() : 0,
-        telemetry != null && reason == null ? telemetry.minScale() : 1,
+        clipped,
+        minScale,
         norm,
         reason != null,
         batch.injected());
+  }
+
+  /** AdaGC's per-tensor scales as per-unit scales (every unit of a tensor gets its scale). */
+  private double[] unitScalesOf(AdaGC.Step step) {
+    List<ConvNet.Param> params = net.params();
+    int total = 0;
+    for (ConvNet.Param p : params) {
+      total += p.units();
+    }
+    double[] out = new double[total];
+    int at = 0;
+    for (int k = 0; k < params.size(); k++) {
+      int units = params.get(k).units();
+      Arrays.fill(out, at, at + units, step.scale(k));
+      at += units;
+    }
+    return out;
   }
 
   private void skip(String reason, AlrcStep alrcStep) {
@@ -342,7 +598,8 @@ public final class JavacppStepEngine implements StepEngine {
 
   /**
    * Fills {@code grads} with each parameter's gradient in the parameter's memory layout (null
-   * where backward left none) and returns the global L2 norm, computed by libtorch.
+   * where backward left none) and {@link #tensorNorms} with their L2 norms (0 for none), and
+   * returns the global L2 norm, computed by libtorch.
    */
   private double gradients(Tensor[] grads) {
     List<ConvNet.Param> params = net.params();
@@ -350,6 +607,7 @@ public final class JavacppStepEngine implements StepEngine {
     for (int i = 0; i < grads.length; i++) {
       ConvNet.Param p = params.get(i);
       Tensor g = p.tensor.grad();
+      tensorNorms[i] = 0;
       if (!g.defined()) {
         continue;
       }
@@ -360,6 +618,7 @@ public final class JavacppStepEngine implements StepEngine {
       }
       grads[i] = g;
       double n = g.norm().item_float();
+      tensorNorms[i] = n;
       sum += n * n;
     }
     return Math.sqrt(sum);
@@ -564,6 +823,15 @@ public final class JavacppStepEngine implements StepEngine {
     if (agc != null) {
       return agc.snapshot(agcState);
     }
+    if (adagc != null) {
+      return adagc.snapshot(adagcState);
+    }
+    if (truncation != null) {
+      return truncation.snapshot(truncationState);
+    }
+    if (skipStage != null) {
+      return skipStage.snapshot();
+    }
     return new byte[0];
   }
 
@@ -637,11 +905,20 @@ public final class JavacppStepEngine implements StepEngine {
     }
     AlrcState restoredAlrc = null;
     StepCount restoredAgc = null;
+    AdaGC.State restoredAdagc = null;
+    LossTruncation.State restoredTruncation = null;
+    SpikeSkipper.State[] restoredSkip = null;
     try {
       if (alrc != null) {
         restoredAlrc = AlrcSnapshot.fromBytes(state).stateFor(alrc.config());
       } else if (agc != null) {
         restoredAgc = agc.restore(state);
+      } else if (adagc != null) {
+        restoredAdagc = adagc.restore(state);
+      } else if (truncation != null) {
+        restoredTruncation = truncation.restore(state);
+      } else if (skipStage != null) {
+        restoredSkip = skipStage.parse(state);
       } else if (normStage != null) {
         normStage.core.restore(state); // check only; applied below
       }
@@ -665,6 +942,12 @@ public final class JavacppStepEngine implements StepEngine {
       alrcState = restoredAlrc;
     } else if (agc != null) {
       agcState = restoredAgc;
+    } else if (adagc != null) {
+      adagcState = restoredAdagc;
+    } else if (truncation != null) {
+      truncationState = restoredTruncation;
+    } else if (skipStage != null) {
+      skipStage.restore(restoredSkip);
     } else if (normStage != null) {
       normStage.restore(state);
     }

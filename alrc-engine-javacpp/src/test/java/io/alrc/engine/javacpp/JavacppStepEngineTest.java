@@ -154,6 +154,28 @@ class JavacppStepEngineTest {
     TrainConfig c = stabilizer.equals("sgd")
         ? config("cifar10-sr", "alrc", "sgd", 1e-3, 2)
         : cifar(stabilizer);
+    resumesBitIdentically(c);
+  }
+
+  /** The peers with settings under which they act within a few steps (spikes, drops, clipping). */
+  static Stream<Stabilizer> activePeers() {
+    return Stream.of(
+        new Stabilizer.AdaGc(0.5, 1.05, 0.9, 2),
+        new Stabilizer.SkipStep("both", 3, 0.1),
+        new Stabilizer.SkipStep("loss", 3, 0.1),
+        new Stabilizer.SkipStep("grad-norm", 3, 0.1),
+        new Stabilizer.LossTruncation(0.4, 2, 2));
+  }
+
+  @ParameterizedTest
+  @MethodSource("activePeers")
+  void activePeersResumeBitIdentically(Stabilizer stabilizer) throws IOException {
+    TrainConfig c = builder("cifar10-sr", "none", "adam", 1e-3, 2).stabilizer(stabilizer).build().validate();
+    List<StepResult> steps = resumesBitIdentically(c);
+    assertThat(steps).as("the peer acted in the 6 steps").anyMatch(r -> r.clipped() > 0);
+  }
+
+  private static List<StepResult> resumesBitIdentically(TrainConfig c) throws IOException {
     RandomTask task = RandomTask.cifar(2);
     List<StepResult> straight = new ArrayList<>();
     float[][] expected;
@@ -180,6 +202,7 @@ class JavacppStepEngineTest {
         assertThat(got[i]).as("parameter %d", i).containsExactly(expected[i]);
       }
     }
+    return straight;
   }
 
   @Test
@@ -296,6 +319,173 @@ class JavacppStepEngineTest {
       assertThat(r.clipped()).isPositive();
       assertThat(r.minScale()).isLessThan(1);
       assertThat(r.threshold()).isEqualTo(0.01);
+    }
+  }
+
+  /** Batch {@code b} with example 0's target multiplied by {@code factor}. */
+  static Batch spiking(Batch b, float factor) {
+    float[] target = b.target().clone();
+    for (int i = 0; i < target.length / b.batch(); i++) {
+      target[i] *= factor;
+    }
+    return new Batch(b.input(), target, b.batch(), b.inputChannels(), b.targetChannels(),
+        b.height(), b.width(), -1);
+  }
+
+  /** Everything an update changes: weights, Adam's moments and update counts. */
+  record Optimizer(float[][] weights, float[][] means, float[][] variances, int[] updates) {
+    static Optimizer of(JavacppStepEngine e) {
+      List<ConvNet.Param> ps = e.net().params();
+      float[][] m = new float[ps.size()][];
+      float[][] v = new float[ps.size()][];
+      int[] u = new int[ps.size()];
+      for (int i = 0; i < ps.size(); i++) {
+        m[i] = ps.get(i).mean.clone();
+        v[i] = ps.get(i).variance.clone();
+        u[i] = ps.get(i).updates;
+      }
+      return new Optimizer(params(e), m, v, u);
+    }
+
+    void assertSame(Optimizer o, String why) {
+      for (int i = 0; i < weights.length; i++) {
+        assertThat(o.weights[i]).as("%s: weights %d", why, i).containsExactly(weights[i]);
+        assertThat(o.means[i]).as("%s: Adam m %d", why, i).containsExactly(means[i]);
+        assertThat(o.variances[i]).as("%s: Adam v %d", why, i).containsExactly(variances[i]);
+      }
+      assertThat(o.updates).as("%s: update counts", why).containsExactly(updates);
+    }
+  }
+
+  static Stream<String> skipSignals() {
+    return Stream.of("loss", "grad-norm", "both");
+  }
+
+  @ParameterizedTest
+  @MethodSource("skipSignals")
+  void skipStepSkipsTheUpdateOnASpikeWithoutCountingItAsNonFinite(String signal) {
+    // window of 8: active from the 4th value on (3 previous values)
+    TrainConfig c = builder("cifar10-sr", "none", "adam", 1e-3, 2)
+        .stabilizer(new Stabilizer.SkipStep(signal, 8, 3)).build().validate();
+    RandomTask task = RandomTask.cifar(2);
+    Batch good = task.trainBatch(1);
+    float[] nanTarget = good.target().clone();
+    nanTarget[3] = Float.NaN;
+    Batch nan = new Batch(good.input(), nanTarget, 2, 3, 3, 8, 8, -1);
+    StepResult twinAfter;
+    try (JavacppStepEngine twin = new JavacppStepEngine(c, task)) { // the same run without the spike
+      for (int s = 1; s <= 6; s++) {
+        twin.train(s, good, 1e-3);
+      }
+      twinAfter = twin.train(7, good, 1e-3);
+    }
+    try (JavacppStepEngine e = new JavacppStepEngine(c, task)) {
+      for (int s = 1; s <= 6; s++) {
+        StepResult r = e.train(s, good, 1e-3);
+        assertThat(r.clipped()).as("step %d", s).isZero();
+        assertThat(r.minScale()).isEqualTo(1);
+      }
+      Optimizer before = Optimizer.of(e);
+      for (int s = 7; s <= 15; s++) {
+        assertThat(e.train(s, nan, 1e-3).skipped()).isTrue(); // 9 non-finite steps in a row
+      }
+      StepResult spike = e.train(16, spiking(good, 20), 1e-3);
+      assertThat(spike.skipped()).as("a spike is not a non-finite skip").isFalse();
+      assertThat(spike.clipped()).isEqualTo(1);
+      assertThat(spike.minScale()).isZero();
+      assertThat(spike.loss()).isEqualTo(spike.unadjustedLoss()).isFinite();
+      assertThat(spike.threshold()).as("the window's mean + 3 std").isFinite()
+          .isLessThan(signal.equals("grad-norm") ? spike.gradNorm() : spike.unadjustedLoss());
+      if (signal.equals("loss")) {
+        assertThat(spike.gradNorm()).as("no backward after a loss spike").isNaN();
+      } else {
+        assertThat(spike.gradNorm()).isFinite().isPositive();
+      }
+      before.assertSame(Optimizer.of(e), "after the spike skip");
+      // the model is as in the run without the spike, but the spike entered the window
+      StepResult after = e.train(17, good, 1e-3);
+      assertThat(after.clipped()).isZero();
+      assertThat(after.unadjustedLoss()).isEqualTo(twinAfter.unadjustedLoss());
+      assertThat(after.gradNorm()).isEqualTo(twinAfter.gradNorm());
+      assertThat(after.threshold()).as("the window holds the spike").isGreaterThan(twinAfter.threshold());
+      // the spike neither counted nor ended the row: the 10th non-finite step throws
+      for (int s = 18; s <= 26; s++) {
+        e.train(s, nan, 1e-3);
+      }
+      assertThat(e.train(27, spiking(good, 1000), 1e-3).clipped()).as("another spike").isEqualTo(1);
+      assertThatThrownBy(() -> e.train(28, nan, 1e-3))
+          .isInstanceOf(NonFiniteStepException.class)
+          .hasMessageContaining("10th non-finite step in a row");
+    }
+  }
+
+  @Test
+  void adaGcClipsAllTensorsGloballyInItsWarmUpThenEachTensorAgainstItsOwnHistory() {
+    TrainConfig c = builder("cifar10-sr", "none", "sgd", 1.0, 2)
+        .stabilizer(new Stabilizer.AdaGc(0.5, 1.05, 0.98, 1)).build().validate();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(c, task)) {
+      int tensors = e.net().params().size();
+      float[][] w0 = params(e);
+      StepResult warm = e.train(1, task.trainBatch(1), 1.0);
+      float[][] w1 = params(e);
+      assertThat(warm.gradNorm()).isGreaterThan(0.5);
+      assertThat(warm.clipped()).as("the warm-up clips the global norm: every tensor").isEqualTo(tensors);
+      assertThat(warm.threshold()).isEqualTo(0.5);
+      assertThat(warm.minScale()).isCloseTo(0.5 / (warm.gradNorm() + 1e-6), within(1e-12));
+      double[] gamma = new double[tensors]; // SGD at lr 1: the update is the clipped gradient
+      double total = 0;
+      for (int i = 0; i < tensors; i++) {
+        gamma[i] = distance(w1[i], w0[i]);
+        total += gamma[i] * gamma[i];
+      }
+      assertThat(Math.sqrt(total)).as("update norm = lambda_abs").isCloseTo(0.5, within(1e-3));
+
+      StepResult big = e.train(2, spiking(task.trainBatch(2), 20), 1.0);
+      float[][] w2 = params(e);
+      assertThat(big.threshold()).isEqualTo(1.05);
+      assertThat(big.clipped()).as("tensors above 1.05 gamma_i").isPositive();
+      assertThat(big.minScale()).isLessThan(1);
+      double largest = 0;
+      for (int i = 0; i < tensors; i++) {
+        double ratio = distance(w2[i], w1[i]) / gamma[i];
+        assertThat(ratio).as("tensor %d: at most lambda_rel * gamma_i", i).isLessThan(1.05 * (1 + 1e-3));
+        largest = Math.max(largest, ratio);
+      }
+      assertThat(largest).as("a clipped tensor sits at its bound").isGreaterThan(1.04);
+    }
+  }
+
+  private static double distance(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = (double) a[i] - b[i];
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+
+  @Test
+  void lossTruncationDropsTheLargestExampleOnceItsHistoryIsFull() {
+    TrainConfig c = builder("cifar10-sr", "none", "adam", 1e-3, 2)
+        .stabilizer(new Stabilizer.LossTruncation(0.4, 2, 2)).build().validate();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(c, task)) {
+      StepResult first = e.train(1, spiking(task.trainBatch(1), 20), 1e-3);
+      assertThat(first.clipped()).as("history not yet past recompute: nothing dropped").isZero();
+      assertThat(first.threshold()).isInfinite();
+      assertThat(first.loss()).isEqualTo(first.unadjustedLoss());
+
+      StepResult second = e.train(2, spiking(task.trainBatch(2), 20), 1e-3);
+      double big = second.maxExampleLoss();
+      double small = 2 * second.unadjustedLoss() - big;
+      // numpy.percentile([small, big], 60): rank 0.6, computed from the upper value
+      assertThat(second.threshold()).isCloseTo(big - (big - small) * 0.4, within(1e-6 * big));
+      assertThat(second.clipped()).as("the spiking example is dropped").isEqualTo(1);
+      assertThat(second.minScale()).isZero();
+      assertThat(second.loss()).as("mean over both examples, the dropped one counting 0")
+          .isCloseTo(small / 2, within(1e-6 * big));
+      assertThat(second.skipped()).isFalse();
     }
   }
 

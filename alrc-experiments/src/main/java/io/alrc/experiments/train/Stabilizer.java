@@ -1,8 +1,10 @@
 package io.alrc.experiments.train;
 
 import io.alrc.AlrcConfig;
+import io.alrc.stabilizer.AdaGC;
 import io.alrc.stabilizer.AdaptiveGradientClipper;
 import io.alrc.stabilizer.GlobalNormClipper;
+import io.alrc.stabilizer.SpikeSkipper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +66,15 @@ public sealed interface Stabilizer {
 
     /** Unit-wise adaptive gradient clipping. */
     R agc(Agc s);
+
+    /** AdaGC: per-tensor adaptive gradient clipping. */
+    R adaGc(AdaGc s);
+
+    /** Skip-step: no optimizer update on a spike of the loss or the gradient norm. */
+    R skipStep(SkipStep s);
+
+    /** Loss truncation: drop the examples whose loss is above a running quantile. */
+    R lossTruncation(LossTruncation s);
   }
 
   /**
@@ -227,7 +238,8 @@ public sealed interface Stabilizer {
    */
   final class Registry {
     private static final List<Kind> KINDS =
-        List.of(None.KIND, Alrc.KIND, GlobalNorm.KIND, AutoClip.KIND, ZClip.KIND, Agc.KIND);
+        List.of(None.KIND, Alrc.KIND, GlobalNorm.KIND, AutoClip.KIND, ZClip.KIND, Agc.KIND,
+            AdaGc.KIND, SkipStep.KIND, LossTruncation.KIND);
 
     private Registry() {}
   }
@@ -636,6 +648,224 @@ public sealed interface Stabilizer {
     @Override
     public <R> R accept(Visitor<R> visitor) {
       return visitor.agc(this);
+    }
+  }
+
+  /**
+   * AdaGC ({@link AdaGC}; Wang et al. 2025): each parameter tensor's gradient clipped against an
+   * EMA of its own past clipped norms, after a warm-up of global-norm clipping. The number of
+   * tensors is the network's, which the engine knows once it has built it ({@link #core(int)}).
+   *
+   * @param lambdaAbs the global-norm bound during the warm-up
+   * @param lambdaRel the largest ratio of a tensor's gradient norm to its EMA
+   * @param beta the EMA factor
+   * @param warmup the warm-up steps of global-norm clipping
+   */
+  record AdaGc(double lambdaAbs, double lambdaRel, double beta, int warmup) implements Stabilizer {
+    private static final Param LAMBDA_ABS = new Param("adagc_lambda_abs", "--adagc-lambda-abs",
+        "lambdaAbs", Double.class, AdaGC.DEFAULT_LAMBDA_ABS, "L",
+        "adagc: the global-norm bound during the warm-up.");
+    private static final Param LAMBDA_REL = new Param("adagc_lambda_rel", "--adagc-lambda-rel",
+        "lambdaRel", Double.class, AdaGC.DEFAULT_LAMBDA_REL, "R",
+        "adagc: the largest ratio of a tensor's gradient norm to its EMA.");
+    private static final Param BETA = new Param("adagc_beta", "--adagc-beta", "beta", Double.class,
+        AdaGC.DEFAULT_BETA, "B", "adagc: EMA factor of the clipped tensor norms.");
+    private static final Param WARMUP = new Param("adagc_warmup", "--adagc-warmup", "warmup",
+        Integer.class, AdaGC.DEFAULT_WARMUP, "STEPS",
+        "adagc: warm-up steps of global-norm clipping.");
+
+    /** The kind {@code adagc}. */
+    public static final Kind KIND = new Kind(AdaGC.KIND,
+        "per-tensor adaptive gradient clipping against each tensor's EMA norm",
+        List.of(LAMBDA_ABS, LAMBDA_REL, BETA, WARMUP), false, null,
+        v -> new AdaGc((Double) v.get("adagc_lambda_abs"), (Double) v.get("adagc_lambda_rel"),
+            (Double) v.get("adagc_beta"), (Integer) v.get("adagc_warmup")));
+
+    /** Checks the values with the core (for a model of one tensor: the count comes later). */
+    public AdaGc {
+      new AdaGC(1, lambdaAbs, lambdaRel, beta, warmup);
+    }
+
+    /**
+     * The core clipper for a network of {@code tensors} parameter tensors.
+     *
+     * @throws IllegalArgumentException if {@code tensors < 1}
+     */
+    public AdaGC core(int tensors) {
+      return new AdaGC(tensors, lambdaAbs, lambdaRel, beta, warmup);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(LAMBDA_ABS.key(), lambdaAbs);
+      m.put(LAMBDA_REL.key(), lambdaRel);
+      m.put(BETA.key(), beta);
+      m.put(WARMUP.key(), warmup);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.adaGc(this);
+    }
+  }
+
+  /**
+   * Skip-step on spikes ({@link SpikeSkipper}, as OLMo-core's {@code SkipStepOptimizer} and
+   * MaxText's {@code skip_step_on_spikes}): the optimizer update of a step is skipped when the
+   * monitored value is more than {@code factor} rolling standard deviations above the rolling mean
+   * of the previous {@code interval} values. The signal {@code loss} watches the batch-mean loss,
+   * {@code grad-norm} the global gradient norm before clipping, {@code both} (the default, the
+   * references' behaviour) both, with one monitor each, and skips when either spikes.
+   *
+   * <p>Clip counts are steps: a skipped update counts as one clipped step. A spike skip is not a
+   * non-finite skip (the engines document how they report it).
+   *
+   * @param signal {@code loss}, {@code grad-norm} or {@code both} (case-insensitive; stored in
+   *     lower case)
+   * @param interval the rolling window, in steps
+   * @param factor the number of standard deviations above the mean that counts as a spike
+   */
+  record SkipStep(String signal, int interval, double factor) implements Stabilizer {
+    /** The signal that watches the batch-mean loss. */
+    public static final String LOSS = "loss";
+
+    /** The signal that watches the global gradient norm before clipping. */
+    public static final String GRAD_NORM = "grad-norm";
+
+    /** Both signals, one monitor each; a spike of either skips the update. */
+    public static final String BOTH = "both";
+
+    private static final Param SIGNAL = new Param("skip_signal", "--skip-signal", "signal",
+        String.class, BOTH, "SIGNAL",
+        "skip-step: what to watch for spikes: loss, grad-norm or both.");
+    private static final Param INTERVAL = new Param("skip_interval", "--skip-interval", "interval",
+        Integer.class, SpikeSkipper.DEFAULT_INTERVAL, "STEPS", "skip-step: rolling window.");
+    private static final Param FACTOR = new Param("skip_factor", "--skip-factor", "factor",
+        Double.class, SpikeSkipper.DEFAULT_FACTOR, "F",
+        "skip-step: standard deviations above the rolling mean that count as a spike.");
+
+    /** The kind {@code skip-step}. */
+    public static final Kind KIND = new Kind(SpikeSkipper.KIND,
+        "skip the optimizer update when the loss or the gradient norm spikes",
+        List.of(SIGNAL, INTERVAL, FACTOR), false, null,
+        v -> new SkipStep((String) v.get("skip_signal"), (Integer) v.get("skip_interval"),
+            (Double) v.get("skip_factor")));
+
+    /** Normalises the signal's name and checks the values with the core. */
+    public SkipStep {
+      String s = signal == null ? "" : signal.strip().toLowerCase(Locale.ROOT);
+      if (!(s.equals(LOSS) || s.equals(GRAD_NORM) || s.equals(BOTH))) {
+        throw new IllegalArgumentException(
+            "signal ('" + signal + "') must be " + LOSS + ", " + GRAD_NORM + " or " + BOTH);
+      }
+      signal = s;
+      new SpikeSkipper(interval, factor);
+    }
+
+    /** Skip-step with the references' defaults: both signals, interval 128, factor 6. */
+    public static SkipStep defaults() {
+      return new SkipStep(BOTH, SpikeSkipper.DEFAULT_INTERVAL, SpikeSkipper.DEFAULT_FACTOR);
+    }
+
+    /** Whether the batch-mean loss is watched ({@code loss} or {@code both}). */
+    public boolean watchesLoss() {
+      return !signal.equals(GRAD_NORM);
+    }
+
+    /** Whether the global gradient norm is watched ({@code grad-norm} or {@code both}). */
+    public boolean watchesGradNorm() {
+      return !signal.equals(LOSS);
+    }
+
+    /** A core monitor (one per watched signal: each has its own window). */
+    public SpikeSkipper core() {
+      return new SpikeSkipper(interval, factor);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(SIGNAL.key(), signal);
+      m.put(INTERVAL.key(), interval);
+      m.put(FACTOR.key(), factor);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.skipStep(this);
+    }
+  }
+
+  /**
+   * Loss truncation ({@link io.alrc.stabilizer.LossTruncation}; Kang and Hashimoto 2020): the
+   * examples whose loss is at or above a running quantile of the recent per-example losses are
+   * dropped from the objective (scale 0), which stays the mean over all examples. Acts on the
+   * per-example losses before backward, like ALRC; clip counts are dropped examples.
+   *
+   * @param dropFraction the fraction of examples to drop
+   * @param minCount the number of examples seen before anything is dropped
+   * @param recompute the examples between two computations of the cutoff, and the history's size
+   */
+  record LossTruncation(double dropFraction, int minCount, int recompute) implements Stabilizer {
+    private static final Param DROP = new Param("truncation_drop", "--truncation-drop",
+        "dropFraction", Double.class, io.alrc.stabilizer.LossTruncation.DEFAULT_DROP_FRACTION, "F",
+        "loss-truncation: the fraction of examples to drop.");
+    private static final Param MIN_COUNT = new Param("truncation_min_count",
+        "--truncation-min-count", "minCount", Integer.class,
+        (int) io.alrc.stabilizer.LossTruncation.DEFAULT_MIN_COUNT, "EXAMPLES",
+        "loss-truncation: examples seen before anything is dropped.");
+    private static final Param RECOMPUTE = new Param("truncation_recompute",
+        "--truncation-recompute", "recompute", Integer.class,
+        io.alrc.stabilizer.LossTruncation.DEFAULT_RECOMPUTE, "EXAMPLES",
+        "loss-truncation: examples between two computations of the cutoff (and history size).");
+
+    /** The kind {@code loss-truncation}. */
+    public static final Kind KIND = new Kind(io.alrc.stabilizer.LossTruncation.KIND,
+        "dropping the examples whose loss is above a running quantile",
+        List.of(DROP, MIN_COUNT, RECOMPUTE), true, null,
+        v -> new LossTruncation((Double) v.get("truncation_drop"),
+            (Integer) v.get("truncation_min_count"), (Integer) v.get("truncation_recompute")));
+
+    /** Checks the values with the core. */
+    public LossTruncation {
+      new io.alrc.stabilizer.LossTruncation(dropFraction, minCount, recompute);
+    }
+
+    /** The core stabilizer. */
+    public io.alrc.stabilizer.LossTruncation core() {
+      return new io.alrc.stabilizer.LossTruncation(dropFraction, minCount, recompute);
+    }
+
+    @Override
+    public Kind kind() {
+      return KIND;
+    }
+
+    @Override
+    public Map<String, Object> values() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(DROP.key(), dropFraction);
+      m.put(MIN_COUNT.key(), minCount);
+      m.put(RECOMPUTE.key(), recompute);
+      return m;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.lossTruncation(this);
     }
   }
 

@@ -8,11 +8,22 @@ package io.alrc.experiments.train;
  * @param unadjustedLoss the batch mean of the per-example losses after the safeguard and before
  *     the stabilizer, as the paper's authors logged it
  * @param maxExampleLoss the largest per-example loss of the batch
- * @param threshold the stabilizer's threshold this step (ALRC: {@code lmax}); NaN for none
- * @param clipped examples (ALRC) or gradients (others) scaled down this step
- * @param minScale the smallest scale applied
- * @param gradNorm the global gradient norm before any gradient stabilizer; NaN if not measured
- * @param skipped whether the step was skipped because the loss or gradients were not finite
+ * <p>Skip-step ({@link Stabilizer.SkipStep}) skips the optimizer update of a step whose loss or
+ * gradient norm spikes. Such a step is deliberate, not a failure: it has {@code skipped} false
+ * (that flag, the {@code skipped} column of {@code metrics.csv} and a summary's skipped steps mean
+ * non-finite steps only), {@code clipped} 1 and {@code minScale} 0, so a run's clip rate is its rate
+ * of spike skips; {@code loss} is then the batch mean that was not applied.
+ *
+ * @param threshold the stabilizer's threshold this step (ALRC: {@code lmax}; loss truncation: the
+ *     cutoff; skip-step: the loss monitor's {@code mean + factor * std}, or the gradient-norm
+ *     monitor's when only the gradient norm is watched); NaN for none
+ * @param clipped examples (ALRC, loss truncation: dropped examples), tensors (AdaGC), units (AGC),
+ *     a skipped update (skip-step: 1) or gradients (others) scaled down this step
+ * @param minScale the smallest scale applied (0 for a dropped example or a skip-step skip)
+ * @param gradNorm the global gradient norm before any gradient stabilizer; NaN if not measured (a
+ *     non-finite loss, or a loss spike that made the backward unnecessary)
+ * @param skipped whether the step was skipped because the loss or gradients were not finite (not
+ *     for a skip-step spike, see above)
  * @param injected the index of the example corrupted by spike injection this step, or -1
  */
 public record StepResult(
