@@ -82,6 +82,12 @@ final class TrainCommand implements Callable<Integer> {
           + " to test stabilizers whose thresholds depend on it.")
   Double lossWeight;
 
+  @Option(names = "--huber-after-clipping", negatable = true,
+      description = "--loss huber with ALRC: clip the raw squared error, then apply x <= 1 ? x :"
+          + " sqrt(x) to the clipped value, as the authors' partial-STEM code (the default);"
+          + " --no-huber-after-clipping transforms first and clips the transformed loss.")
+  Boolean huberAfterClipping;
+
   @Option(names = "--safeguard", negatable = true,
       description = "The paper's fixed safeguard: per-example losses >= 50 become their square"
           + " root (--no-safeguard turns it off). Default: on for cifar10-sr, off for the STEM tasks.")
@@ -376,6 +382,8 @@ final class TrainCommand implements Callable<Integer> {
         .srFactor(task.equalsIgnoreCase("stem-sr") ? srFactor : null)
         .engine(engine.toLowerCase(Locale.ROOT))
         .lossWeight(lossWeight)
+        .huberAfterClipping(loss.equalsIgnoreCase("huber")
+            ? (huberAfterClipping != null ? huberAfterClipping : Boolean.TRUE) : null)
         .build();
   }
 }

@@ -96,6 +96,19 @@ public final class PerExampleLosses {
     return new SqrtAbove(base, threshold);
   }
 
+  /**
+   * {@code x < t ? x : sqrt(x)} element-wise on per-example losses, with the root taken of {@code
+   * max(x, t)} so that the branch not taken has a zero gradient (not 0/0 at a loss of 0). The
+   * caller closes the result; {@code losses} is left alone.
+   */
+  public static NDArray sqrtAbove(NDArray losses, double threshold) {
+    try (NDArray clamped = losses.maximum(threshold);
+        NDArray root = clamped.sqrt();
+        NDArray below = losses.lt(threshold)) {
+      return NDArrays.where(below, losses, root);
+    }
+  }
+
   /** The same loss under another name (for logs and metrics). */
   public static PerExampleLoss named(String name, PerExampleLoss loss) {
     if (name == null || name.isBlank() || loss == null) {
@@ -261,10 +274,8 @@ public final class PerExampleLosses {
     public NDArray evaluate(NDList labels, NDList predictions) {
       NDArray l = base.evaluate(labels, predictions);
       boolean own = !isInput(l, labels, predictions);
-      try (NDArray clamped = l.maximum(threshold);
-          NDArray root = clamped.sqrt();
-          NDArray below = l.lt(threshold)) {
-        return NDArrays.where(below, l, root);
+      try {
+        return sqrtAbove(l, threshold);
       } finally {
         if (own) {
           l.close();

@@ -113,8 +113,16 @@ public final class StatefulAlrcLoss extends Loss {
       Collections.newSetFromMap(new IdentityHashMap<>());
   private long replacedEvaluations;
 
+  /** The root threshold applied after clipping ({@link Builder#optSqrtAboveAfterClipping}), or NaN. */
+  private final double sqrtAfterClipping;
+
   StatefulAlrcLoss(String name, PerExampleLoss base, AlrcConfig config) {
+    this(name, base, config, Double.NaN);
+  }
+
+  StatefulAlrcLoss(String name, PerExampleLoss base, AlrcConfig config, double sqrtAfterClipping) {
     super(name);
+    this.sqrtAfterClipping = sqrtAfterClipping;
     this.base = base;
     this.accumulators = new PerExampleLosses.BatchMeanLoss(name, base);
     this.clipper = new AlrcClipper(config);
@@ -193,6 +201,11 @@ public final class StatefulAlrcLoss extends Loss {
       }
       try (NDArray s = scalesLike(per, multipliers);
           NDArray weighted = per.mul(s)) {
+        if (!Double.isNaN(sqrtAfterClipping)) {
+          try (NDArray rooted = PerExampleLosses.sqrtAbove(weighted, sqrtAfterClipping)) {
+            return rooted.mean();
+          }
+        }
         return weighted.mean();
       }
     } finally {
@@ -490,6 +503,7 @@ public final class StatefulAlrcLoss extends Loss {
     private Double eps;
     private Integer nonFiniteLimit;
     private Integer warmupLosses;
+    private double sqrtAfterClipping = Double.NaN;
     private Double lowerN;
 
     Builder() {}
@@ -630,6 +644,23 @@ public final class StatefulAlrcLoss extends Loss {
     }
 
     /**
+     * Applies {@code x < t ? x : sqrt(x)} to each clipped loss {@code s_i * L_i} before the batch
+     * mean: the authors' "Huberized" MSE of partial-scan STEM completion with ALRC ({@code t = 1}),
+     * where ALRC clips the raw squared error (and its moments follow the clipped raw losses) and the
+     * root comes after. Without it, a Huberized loss given as the base loss is clipped after its
+     * root. Off by default.
+     *
+     * @param threshold {@code t}; finite, &gt; 0
+     */
+    public Builder optSqrtAboveAfterClipping(double threshold) {
+      if (!(Double.isFinite(threshold) && threshold > 0)) {
+        throw new IllegalArgumentException("threshold (" + threshold + ") must be finite and > 0");
+      }
+      this.sqrtAfterClipping = threshold;
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalArgumentException if no base loss is set, if {@code optConfig} is combined
@@ -697,7 +728,7 @@ public final class StatefulAlrcLoss extends Loss {
       if (resolvedName.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
-      return new StatefulAlrcLoss(resolvedName, base, resolved);
+      return new StatefulAlrcLoss(resolvedName, base, resolved, sqrtAfterClipping);
     }
 
     private List<String> setFields() {

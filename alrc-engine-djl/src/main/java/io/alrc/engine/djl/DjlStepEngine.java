@@ -70,6 +70,8 @@ public final class DjlStepEngine implements StepEngine {
   private final Recorder recorder;
   private final PerExampleLoss error;
   private final int inputChannels;
+  /** Loss huber with ALRC, in the authors' order: clip the raw loss, then Huber's root. */
+  private final boolean huberAfterAlrc;
 
   /**
    * Builds the network of {@code task}, initialises it from the run's seed, and sets up loss,
@@ -87,7 +89,8 @@ public final class DjlStepEngine implements StepEngine {
     double p = config.loss().equals("quartic") ? 4 : 2;
     this.error = PerExampleLosses.meanPower(p, config.lossWeightOr(task.lossWeight()));
     PerExampleLoss perExample = error;
-    if (config.loss().equals("huber")) {
+    this.huberAfterAlrc = config.huberAfterAlrc();
+    if (config.loss().equals("huber") && !huberAfterAlrc) {
       perExample = PerExampleLosses.sqrtAbove(perExample, 1);
     }
     if (config.safeguard()) {
@@ -106,7 +109,11 @@ public final class DjlStepEngine implements StepEngine {
       @Override
       public Loss alrc(Stabilizer.Alrc s) {
         AlrcConfig alrcConfig = s.config();
-        StatefulAlrcLoss alrc = AlrcLoss.builder().setBaseLoss(recorder).optConfig(alrcConfig).build();
+        StatefulAlrcLoss.Builder b = AlrcLoss.builder().setBaseLoss(recorder).optConfig(alrcConfig);
+        if (huberAfterAlrc) {
+          b.optSqrtAboveAfterClipping(1); // the authors' order: clip the raw error, then the root
+        }
+        StatefulAlrcLoss alrc = b.build();
         guardBuilder.optAlrcLoss(alrc);
         return alrc;
       }
@@ -210,7 +217,9 @@ public final class DjlStepEngine implements StepEngine {
       trainer.step();
       double sum = 0;
       double max = Double.NEGATIVE_INFINITY;
-      for (float l : losses) {
+      for (float raw : losses) {
+        // with Huber after clipping the recorder holds the raw error: report the objective's terms
+        double l = huberAfterAlrc ? (raw < 1 ? raw : Math.sqrt(raw)) : raw;
         sum += l;
         max = Math.max(max, l);
       }

@@ -104,6 +104,8 @@ public final class JavacppStepEngine implements StepEngine {
   private final ConvNet net;
   private final boolean adam;
   private final double power;
+  /** Loss huber with ALRC, in the authors' order: clip the raw loss, then Huber's root. */
+  private final boolean huberAfterAlrc;
   private final double weight;
   private final int inputChannels;
   private final int targetChannels;
@@ -157,6 +159,7 @@ public final class JavacppStepEngine implements StepEngine {
       }
     }
     this.power = config.loss().equals("quartic") ? 4 : 2;
+    this.huberAfterAlrc = config.huberAfterAlrc();
     this.weight = config.lossWeightOr(task.lossWeight());
     int tensors = net.params().size();
     Stages stages = config.stabilizer().accept(new Stabilizer.Visitor<Stages>() {
@@ -409,8 +412,15 @@ public final class JavacppStepEngine implements StepEngine {
         } else {
           float[] scales = new float[b];
           alrcStep.copyScalesTo(scales);
-          loss = per.mul(tensor(scales, b)).mean();
-          objective = alrcStep.objective();
+          Tensor clippedLosses = per.mul(tensor(scales, b));
+          if (huberAfterAlrc) {
+            // the authors' order: ALRC clips the raw error, Huber's root follows on the clipped value
+            loss = sqrtAbove(clippedLosses, 1).mean();
+            objective = huberMean(alrcStep);
+          } else {
+            loss = clippedLosses.mean();
+            objective = alrcStep.objective();
+          }
         }
       } else if (truncation != null) {
         truncationStep = truncation.update(losses, truncationState);
@@ -511,6 +521,11 @@ public final class JavacppStepEngine implements StepEngine {
     } finally {
       releaseGradients();
     }
+    if (huberAfterAlrc) {
+      for (int i = 0; i < losses.length; i++) {
+        losses[i] = (float) huber(losses[i]); // the reported losses are the objective's terms
+      }
+    }
     double max = Double.NEGATIVE_INFINITY;
     for (float l : losses) {
       max = Math.max(max, l);
@@ -576,7 +591,7 @@ public final class JavacppStepEngine implements StepEngine {
       per = per.mul(new org.bytedeco.pytorch.Scalar(weight));
     }
     if (training) {
-      if (config.loss().equals("huber")) {
+      if (config.loss().equals("huber") && !huberAfterAlrc) {
         per = sqrtAbove(per, 1);
       }
       if (config.safeguard()) {
@@ -584,6 +599,21 @@ public final class JavacppStepEngine implements StepEngine {
       }
     }
     return per.contiguous();
+  }
+
+  /** Huber's transform of a loss, {@code x < 1 ? x : sqrt(x)}, as {@link #sqrtAbove} computes it. */
+  private static double huber(double x) {
+    return x < 1 ? x : Math.sqrt(x);
+  }
+
+  /** The objective under Huber after clipping: {@code mean_i huber(s_i * L_i)}. */
+  private static double huberMean(AlrcStep step) {
+    double sum = 0;
+    int b = step.size();
+    for (int i = 0; i < b; i++) {
+      sum += huber(step.output(i));
+    }
+    return sum / b;
   }
 
   /**

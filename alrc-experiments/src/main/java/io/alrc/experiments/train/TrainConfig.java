@@ -64,6 +64,10 @@ import java.util.TreeSet;
  *     null in runs written before engines could be chosen, which trained on DJL
  * @param lossWeight the factor {@code w} of the per-example loss {@code w * mean(err^p)}; null
  *     for the task's (25 for CIFAR-10, 50 for STEM), as in runs written before it could be set
+ * @param huberAfterClipping for {@code huber} with ALRC: whether ALRC clips the raw squared error
+ *     and the Huber transform {@code x <= 1 ? x : sqrt(x)} is applied to the clipped value (true,
+ *     the authors' partial-STEM code), or the transform comes first and ALRC clips the transformed
+ *     loss (false); null in runs written before the choice existed, which transformed first
  */
 @JsonSerialize(using = TrainConfig.Json.Writer.class)
 @JsonDeserialize(using = TrainConfig.Json.Reader.class)
@@ -91,7 +95,8 @@ public record TrainConfig(
     @JsonProperty("version") String version,
     @JsonProperty("sr_factor") Integer srFactor,
     @JsonProperty("engine") String engine,
-    @JsonProperty("loss_weight") Double lossWeight) {
+    @JsonProperty("loss_weight") Double lossWeight,
+    @JsonProperty("huber_after_clipping") Boolean huberAfterClipping) {
 
   /** The tasks. */
   public static final List<String> TASKS = List.of("cifar10-sr", "stem-completion", "stem-sr");
@@ -217,6 +222,14 @@ public record TrainConfig(
     return toBuilder().engine(otherEngine).build();
   }
 
+  /**
+   * Whether the Huber transform follows ALRC's clipping (see {@link #huberAfterClipping()}): only
+   * for loss {@code huber} with stabilizer {@code alrc}, and not in runs written before the choice.
+   */
+  public boolean huberAfterAlrc() {
+    return loss.equals("huber") && alrc() && Boolean.TRUE.equals(huberAfterClipping);
+  }
+
   /** The factor {@code w} of the per-example loss: {@link #lossWeight()}, else {@code taskWeight}. */
   public double lossWeightOr(double taskWeight) {
     return lossWeight != null ? lossWeight : taskWeight;
@@ -291,6 +304,7 @@ public record TrainConfig(
     b.srFactor = srFactor;
     b.engine = engine;
     b.lossWeight = lossWeight;
+    b.huberAfterClipping = huberAfterClipping;
     return b;
   }
 
@@ -320,6 +334,7 @@ public record TrainConfig(
     private Integer srFactor;
     private String engine = StepEngines.DEFAULT;
     private Double lossWeight;
+    private Boolean huberAfterClipping;
 
     private Builder() {}
 
@@ -467,12 +482,18 @@ public record TrainConfig(
       return this;
     }
 
+    /** @see TrainConfig#huberAfterClipping() */
+    public Builder huberAfterClipping(Boolean v) {
+      huberAfterClipping = v;
+      return this;
+    }
+
     /** The configuration (not validated). */
     public TrainConfig build() {
       return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, optimizer, lr,
           lrDecaySteps, batch, steps, width, imageSize, seed, evalEvery, evalExamples,
           checkpointEvery, threads, spikeProbability, spikeSteps, version, srFactor, engine,
-          lossWeight);
+          lossWeight, huberAfterClipping);
     }
   }
 
