@@ -203,7 +203,9 @@ class SweepSpecTest {
         "cifar-grid-cpu-small.yaml", 24,
         "unstable-lr.yaml", 24,
         "unstable-lr-cpu.yaml", 24,
-        "head-to-head.yaml", 72,
-        "spikes.yaml", 72)));
+        "h2h-quartic.yaml", 110,
+        "h2h-high-lr.yaml", 110,
+        "h2h-scaled.yaml", 110,
+        "spikes.yaml", 220)));
   }
 }
