@@ -7,6 +7,7 @@ import io.alrc.AlrcStep;
 import io.alrc.NonFiniteStepException;
 import io.alrc.experiments.nn.Network;
 import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.CpuInfo;
 import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepResult;
@@ -115,7 +116,10 @@ public final class JavacppStepEngine implements StepEngine {
               + network.outputChannels() + " channels, the task's batches have " + inputChannels
               + " and " + targetChannels);
     }
-    this.net = new ConvNet(network, config.seed(), channelsLast);
+    if (config.bf16()) {
+      requireBf16(CpuInfo.current());
+    }
+    this.net = new ConvNet(network, config.seed(), channelsLast, config.bf16());
     this.adam = config.optimizer().equals("adam");
     if (adam) {
       for (ConvNet.Param p : net.params()) {
@@ -166,6 +170,20 @@ public final class JavacppStepEngine implements StepEngine {
     this.agc = unitClipper;
     this.agcState = unitClipper != null ? unitClipper.init() : null;
     this.nonFiniteLimit = limit;
+  }
+
+  /**
+   * Refuses precision bf16 on a CPU without native bfloat16 arithmetic ({@link CpuInfo#bf16()}):
+   * oneDNN would emulate it, slower than float32.
+   *
+   * @throws IllegalArgumentException naming the CPU, its flags and the way out
+   */
+  static void requireBf16(CpuInfo cpu) {
+    if (!cpu.bf16()) {
+      throw new IllegalArgumentException(
+          "precision bf16 needs a CPU with bfloat16 instructions (flag avx512_bf16 or amx_bf16 in"
+              + " /proc/cpuinfo); this CPU, " + cpu.describe() + ", has neither: use --precision fp32");
+    }
   }
 
   /** Where the run's stabilizer acts: at most one of the three is set. */
