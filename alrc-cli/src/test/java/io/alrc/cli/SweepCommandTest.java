@@ -129,12 +129,12 @@ class SweepCommandTest {
     assertThat(again.exitCode()).as(again.err()).isZero();
     assertThat(again.out()).contains("resume " + fp32Run.getFileName());
 
-    Cli.Result bad = Cli.run("sweep", write("bad.yaml", "task: stem-completion\nprecision: fp16\n").toString(),
+    Cli.Result bad = Cli.run("sweep", write("bad.yaml", "task: stem-completion\nfixed: {precision: fp16}\n").toString(),
         "--out", tmp.resolve("bad").toString(), "--dry-run");
     assertThat(bad.exitCode()).isEqualTo(2);
     assertThat(bad.err()).contains("unknown precision 'fp16': expected one of fp32, bf16");
     Cli.Result djl = Cli.run("sweep",
-        write("djl.yaml", "task: stem-completion\nengine: djl\nprecision: bf16\n").toString(),
+        write("djl.yaml", "task: stem-completion\nfixed: {engine: djl, precision: bf16}\n").toString(),
         "--out", tmp.resolve("djl").toString(), "--dry-run");
     assertThat(djl.exitCode()).isEqualTo(2);
     assertThat(djl.err()).contains("precision bf16 needs the javacpp engine");
