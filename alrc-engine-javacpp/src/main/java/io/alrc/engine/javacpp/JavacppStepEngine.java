@@ -57,6 +57,19 @@ import org.bytedeco.pytorch.global.torch;
  * Parameters are initialised from the run's seed in Java, so a run is reproducible from its
  * configuration; with the same thread count, a resumed run continues bit-identically.
  *
+ * <p>Precision ({@link TrainConfig#precisionName()}): {@code fp32} computes everything in float32.
+ * {@code bf16} mirrors {@code torch.autocast("cpu", dtype=torch.bfloat16)}: the parameters stay
+ * float32 master weights; each forward pass casts the input and every convolution's weight and
+ * bias to bfloat16 inside the autograd graph, runs convolutions (oneDNN, forward and backward, on
+ * AMX-BF16 or AVX512-BF16), ReLUs, residual additions and upsampling on bfloat16 activations in
+ * channels-last memory, and casts the network's output to float32. The per-example loss, ALRC's
+ * and the stabilizers' statistics (float32 losses, double in Java), the parameters' gradients (the
+ * casts' backward converts them), the global norm, Adam's moments and the update are float32.
+ * Evaluation and prediction run the same bfloat16 forward pass and compute the error in float32
+ * from the float32 output. Checkpoints hold the float32 masters in the same format as fp32 runs.
+ * bf16 needs a CPU with bfloat16 instructions ({@link CpuInfo#bf16()}); elsewhere the constructor
+ * refuses it.
+ *
  * <p>Two deliberate differences from the DJL engine's {@code StepGuard}: a step skipped for a
  * non-finite loss under ALRC is counted in the ALRC state, as {@link AlrcClipper} defines it (the
  * guard discards the pending step instead); and without ALRC a non-finite example loss skips the
@@ -94,7 +107,12 @@ public final class JavacppStepEngine implements StepEngine {
   private float[] weightScratch = new float[0];
   private float[] gradScratch = new float[0];
 
-  /** The engine of {@code config}: network of {@code task}, channels-last. */
+  /**
+   * The engine of {@code config}: network of {@code task}, channels-last.
+   *
+   * @throws IllegalArgumentException if the network does not fit the task's batches, or the run's
+   *     precision is bf16 and this CPU has no bfloat16 instructions
+   */
   public JavacppStepEngine(TrainConfig config, Task task) {
     this(config, task, !"false".equals(System.getProperty("alrc.javacpp.channelsLast")));
   }
