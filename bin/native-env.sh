@@ -38,8 +38,11 @@ alrc_native_env() {
           *":$jemalloc:"*) ;;
           *) export LD_PRELOAD="$jemalloc${LD_PRELOAD:+:$LD_PRELOAD}" ;;
         esac
-        # freed pages stay for reuse for 10 s (many steps), then go back to the OS
-        export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:10000,muzzy_decay_ms:0}"
+        # freed pages stay for reuse for 10 s (many steps), then go back to the OS; oversize_threshold:0
+        # keeps blocks of 8 MiB and more (float32 activations at batch 16, oneDNN scratchpads) in the
+        # ordinary arenas under that decay: jemalloc's default puts them in an arena that returns
+        # them at once, and each step page-faulted ~40 MB afresh (docs/performance.md, bf16)
+        export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:10000,muzzy_decay_ms:0,oversize_threshold:0}"
       fi
       ;;
   esac

@@ -3,6 +3,7 @@ package io.alrc.cli;
 import io.alrc.experiments.cifar.CifarSupersamplingTask;
 import io.alrc.experiments.nn.Network;
 import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.CpuInfo;
 import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepEngines;
@@ -37,7 +38,10 @@ import picocli.CommandLine.Model.CommandSpec;
       "Builds the engine alrc train would use for cifar10-sr (quartic loss, safeguard, Adam at the"
           + " paper's learning rate, ALRC n = 3 or no stabilizer) and times steps on one fixed"
           + " random batch per batch size, after a warm-up. Prints one line per setting:",
-      "  java engine=E bs=B alrc=on|off imgs/s=... imgs/s_median=... step_ms=... vmhwm_mb=...",
+      "  java engine=E bs=B alrc=on|off precision=fp32|bf16 imgs/s=... imgs/s_median=... step_ms=..."
+          + " vmhwm_mb=...",
+      "after a first line naming the CPU and its bfloat16/AMX flags:",
+      "  # cpu=MODEL flags=FLAG,FLAG,...",
       "imgs/s is over the whole timed stretch; imgs/s_median is from the median step; vmhwm_mb is the"
           + " process's peak RSS so far (all settings before included). Compare engines"
           + " and PyTorch side by side with alrc-bench/speed-vs-pytorch.sh, which runs this command."
@@ -73,6 +77,11 @@ final class BenchCommand implements Callable<Integer> {
   static void addGeneratedOptions(CommandSpec benchSpec) {
     StabilizerOptions.addTo(benchSpec, null);
   }
+
+  @Option(names = "--precision", paramLabel = "P", split = ",", defaultValue = TrainConfig.FP32,
+      description = "fp32, bf16 (as alrc train --precision: javacpp engine, CPU with avx512_bf16"
+          + " or amx_bf16), or both (comma-separated; each a setting of its own).")
+  List<String> precisions;
 
   @Option(names = "--width", paramLabel = "W", defaultValue = "1",
       description = "Channel multiplier of the network (1 = the paper's, 1,042,819 parameters).")
@@ -117,19 +126,26 @@ final class BenchCommand implements Callable<Integer> {
     if (nThreads < 1) {
       throw CliException.invalidInput("--threads (" + nThreads + ") must be >= 1");
     }
+    List<TrainConfig> configs = new ArrayList<>();
+    for (int b : batches) {
+      for (String precision : precisions) {
+        for (Stabilizer stabilizer : stabilizers) {
+          try {
+            configs.add(config(stabilizer, b, nThreads, precision.toLowerCase(Locale.ROOT)).validate());
+          } catch (IllegalArgumentException e) {
+            throw CliException.invalidInput(e.getMessage(), e);
+          }
+        }
+      }
+    }
     NativeSettings.apply(nThreads);
     PrintWriter out = spec.commandLine().getOut();
-    for (int b : batches) {
-      for (Stabilizer stabilizer : stabilizers) {
-        TrainConfig config;
-        try {
-          config = config(stabilizer, b, nThreads).validate();
-        } catch (IllegalArgumentException e) {
-          throw CliException.invalidInput(e.getMessage(), e);
-        }
-        out.println(run(config, b, named));
-        out.flush();
-      }
+    CpuInfo cpu = CpuInfo.current();
+    out.println("# cpu=" + cpu.model() + " flags=" + String.join(",", cpu.flags()));
+    out.flush();
+    for (TrainConfig config : configs) {
+      out.println(run(config, config.batch(), named));
+      out.flush();
     }
     return 0;
   }
@@ -137,8 +153,15 @@ final class BenchCommand implements Callable<Integer> {
   private String run(TrainConfig config, int b, boolean named) {
     String mode = (config.alrc() ? "on" : "off")
         + (named ? " stabilizer=" + config.stabilizer().name() : "");
-    try (Task task = new FixedBatchTask(b, seed);
-        StepEngine e = StepEngines.create(config, task)) {
+    Task task = new FixedBatchTask(b, seed);
+    StepEngine created;
+    try {
+      created = StepEngines.create(config, task);
+    } catch (IllegalArgumentException e) {
+      throw CliException.invalidInput(e.getMessage(), e); // e.g. bf16 on a CPU without it
+    }
+    try (task;
+        StepEngine e = created) {
       Batch batch = task.trainBatch(1);
       double lr = config.lr();
       for (int s = 1; s <= warmup; s++) {
@@ -156,14 +179,14 @@ final class BenchCommand implements Callable<Integer> {
       Arrays.sort(sorted);
       double medianMs = (sorted[(steps - 1) / 2] + sorted[steps / 2]) / 2e6;
       return String.format(Locale.ROOT,
-          "java engine=%s bs=%d alrc=%s imgs/s=%.1f imgs/s_median=%.1f step_ms=%.2f params=%d"
-              + " vmhwm_mb=%.0f vmrss_mb=%.0f",
-          config.engineName(), b, mode, steps * b / seconds, b * 1e3 / medianMs,
+          "java engine=%s bs=%d alrc=%s precision=%s imgs/s=%.1f imgs/s_median=%.1f step_ms=%.2f"
+              + " params=%d vmhwm_mb=%.0f vmrss_mb=%.0f",
+          config.engineName(), b, mode, config.precisionName(), steps * b / seconds, b * 1e3 / medianMs,
           seconds * 1e3 / steps, e.parameterCount(), procStatusMb("VmHWM"), procStatusMb("VmRSS"));
     }
   }
 
-  private TrainConfig config(Stabilizer stabilizer, int b, int nThreads) {
+  private TrainConfig config(Stabilizer stabilizer, int b, int nThreads, String precision) {
     return TrainConfig.builder()
         .task("cifar10-sr")
         .loss("quartic")
@@ -181,6 +204,7 @@ final class BenchCommand implements Callable<Integer> {
         .threads(nThreads)
         .version(AlrcCommand.version())
         .engine(engine.toLowerCase(Locale.ROOT))
+        .precision(precision)
         .build();
   }
 

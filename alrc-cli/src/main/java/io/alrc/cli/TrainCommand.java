@@ -2,6 +2,7 @@ package io.alrc.cli;
 
 import io.alrc.experiments.run.RunFiles;
 import io.alrc.experiments.run.Summary;
+import io.alrc.experiments.train.CpuInfo;
 import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepEngines;
@@ -108,6 +109,14 @@ final class TrainCommand implements Callable<Integer> {
           + " network, loss, stabilizer and optimizer; see docs/performance.md.")
   String engine;
 
+  @Option(names = "--precision", paramLabel = "P", defaultValue = TrainConfig.FP32,
+      description = "Arithmetic of the network: fp32, or bf16 (bfloat16 convolutions in channels-last"
+          + " memory through oneDNN, with float32 master weights, gradients, Adam state, losses and"
+          + " stabilizer statistics, as torch.autocast; javacpp engine only, on a CPU with"
+          + " avx512_bf16 or amx_bf16, else exit 2). Evaluation runs in the same precision. Runs"
+          + " written before this option trained in fp32.")
+  String precision;
+
   @Option(names = "--lr", paramLabel = "LR",
       description = "Learning rate. Default: the paper's 0.1/128 = 7.8125e-4.")
   Double lr;
@@ -194,7 +203,7 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(new RunFiles(runDir).config())) {
           throw CliException.invalidInput(runDir + " already holds a run: use --resume " + runDir + " to continue it");
         }
-        config = buildConfig().validate();
+        config = buildConfig().validate().withCpu(CpuInfo.current());
         checkApplies(given, config);
         int cores = Runtime.getRuntime().availableProcessors();
         if (config.threads() > MAX_THREADS_PER_CORE * cores) {
@@ -219,9 +228,17 @@ final class TrainCommand implements Callable<Integer> {
       throw CliException.invalidInput("--eval-examples (" + config.evalExamples() + ") exceeds the "
           + taskData.evalSize() + " evaluation examples of " + config.task());
     }
+    StepEngine created;
+    try {
+      created = StepEngines.create(config, taskData);
+    } catch (IllegalArgumentException e) {
+      // e.g. precision bf16 on a CPU without bfloat16 instructions: before anything is written
+      taskData.close();
+      throw CliException.invalidInput(e.getMessage(), e);
+    }
     boolean terminal = System.console() != null;
     try (Task t = taskData;
-        StepEngine engine = StepEngines.create(config, t);
+        StepEngine engine = created;
         Progress progress = Progress.console(System.err, runDir.getFileName().toString(),
             1, config.steps(), terminal, 10)) {
       progress.message(String.format(Locale.ROOT, "%s: %s, %,d parameters, %s",
@@ -384,6 +401,7 @@ final class TrainCommand implements Callable<Integer> {
         .lossWeight(lossWeight)
         .huberAfterClipping(loss.equalsIgnoreCase("huber")
             ? (huberAfterClipping != null ? huberAfterClipping : Boolean.TRUE) : null)
+        .precision(precision.toLowerCase(Locale.ROOT))
         .build();
   }
 }

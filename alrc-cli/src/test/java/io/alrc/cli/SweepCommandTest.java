@@ -101,6 +101,46 @@ class SweepCommandTest {
   }
 
   @Test
+  void aSpecSetsThePrecisionAndRunsOfEarlierVersionsWithoutOneStillMatchAsFp32() throws Exception {
+    Path spec = write("precision.yaml", """
+        task: stem-completion
+        fixed: {steps: 10}
+        grid:
+          precision: [fp32, bf16]
+        seeds: [0]
+        """);
+    Path out = tmp.resolve("out");
+    Cli.Result r = Cli.run("sweep", spec.toString(), "--out", out.toString(), "--dry-run", "--threads", "1");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode runs = RunFiles.readJson(out.resolve("sweep.json")).get("runs");
+    assertThat(runs.get(0).get("config").get("precision").asText()).isEqualTo("fp32");
+    assertThat(runs.get(1).get("config").get("precision").asText()).isEqualTo("bf16");
+    assertThat(runs.get(1).get("args").toString()).contains("\"--precision\",\"bf16\"");
+
+    // a run directory written before precisions existed (no key), on another CPU: the same run
+    Path fp32Run = out.resolve(runs.get(0).get("name").asText());
+    Files.createDirectories(fp32Run);
+    com.fasterxml.jackson.databind.node.ObjectNode old =
+        (com.fasterxml.jackson.databind.node.ObjectNode) runs.get(0).get("config").deepCopy();
+    old.remove("precision");
+    old.put("cpu", "some other CPU");
+    Files.writeString(fp32Run.resolve("config.json"), RunFiles.JSON.writeValueAsString(old));
+    Cli.Result again = Cli.run("sweep", spec.toString(), "--out", out.toString(), "--dry-run", "--threads", "1");
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("resume " + fp32Run.getFileName());
+
+    Cli.Result bad = Cli.run("sweep", write("bad.yaml", "task: stem-completion\nfixed: {precision: fp16}\n").toString(),
+        "--out", tmp.resolve("bad").toString(), "--dry-run");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("unknown precision 'fp16': expected one of fp32, bf16");
+    Cli.Result djl = Cli.run("sweep",
+        write("djl.yaml", "task: stem-completion\nfixed: {engine: djl, precision: bf16}\n").toString(),
+        "--out", tmp.resolve("djl").toString(), "--dry-run");
+    assertThat(djl.exitCode()).isEqualTo(2);
+    assertThat(djl.err()).contains("precision bf16 needs the javacpp engine");
+  }
+
+  @Test
   void aTinySweepRecordsAFailureSkipsFinishedRunsAndResumesOnARerun() throws Exception {
     Path data = sharedData();
     assumeTrue(data != null, "the shared CIFAR-10 data is absent");

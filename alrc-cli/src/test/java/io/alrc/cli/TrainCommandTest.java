@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alrc.experiments.run.RunFiles;
+import io.alrc.experiments.train.CpuInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,14 +111,99 @@ class TrainCommandTest {
   }
 
   @Test
+  void thePrecisionAndTheCpuAreRecordedAndBadPrecisionsExit2() throws Exception {
+    Path fp32 = tmp.resolve("fp32");
+    Cli.Result r = Cli.run(tinyStemRun(fp32.toString(), 2).toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    JsonNode config = RunFiles.readJson(fp32.resolve("config.json"));
+    assertThat(config.get("precision").asText()).as("new runs record it").isEqualTo("fp32");
+    CpuInfo cpu = CpuInfo.current();
+    assertThat(config.get("cpu").asText()).isEqualTo(cpu.model());
+    assertThat(RunFiles.JSON.treeToValue(config.get("cpu_flags"), String[].class))
+        .containsExactly(cpu.flags().toArray(String[]::new));
+
+    String out = tmp.resolve("bad").toString();
+    Cli.Result unknown = Cli.run("train", "--precision", "fp16", "--out", out);
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).isEqualTo("alrc train: unknown precision 'fp16': expected one of fp32, bf16\n");
+    Cli.Result djl = Cli.run("train", "--engine", "djl", "--precision", "bf16", "--out", out);
+    assertThat(djl.exitCode()).isEqualTo(2);
+    assertThat(djl.err()).isEqualTo("alrc train: precision bf16 needs the javacpp engine; the djl engine"
+        + " trains in fp32 only (use --engine javacpp or --precision fp32)\n");
+    Cli.Result benchDjl = Cli.run("bench", "--engine", "djl", "--precision", "bf16", "--batch", "1");
+    assertThat(benchDjl.exitCode()).isEqualTo(2);
+    assertThat(benchDjl.err()).startsWith("alrc bench: precision bf16 needs the javacpp engine");
+    assertThat(Files.exists(tmp.resolve("bad"))).as("nothing written on bad input").isFalse();
+
+    if (!cpu.bf16()) {
+      Cli.Result refused = Cli.run(tinyStemRunWith(out, 6, "--precision", "bf16").toArray(String[]::new));
+      assertThat(refused.exitCode()).isEqualTo(2);
+      assertThat(refused.err()).startsWith("alrc train: precision bf16 needs a CPU with bfloat16 instructions");
+      assertThat(Files.exists(tmp.resolve("bad"))).as("nothing written when refused").isFalse();
+    }
+  }
+
+  private static List<String> tinyStemRunWith(String out, long steps, String... more) {
+    List<String> args = tinyStemRun(out, steps);
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  @Test
+  void aBf16RunKilledWithSigkillAndResumedEndsWithTheSameFiles() throws Exception {
+    assumeTrue(CpuInfo.current().bf16(), "this CPU has no bfloat16 instructions");
+    Path whole = tmp.resolve("whole");
+    Cli.Result r = Cli.run(tinyStemRunWith(whole.toString(), 60, "--precision", "bf16").toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(RunFiles.readJson(whole.resolve("config.json")).get("precision").asText()).isEqualTo("bf16");
+
+    Path killed = tmp.resolve("killed");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), AlrcCommand.class.getName()));
+    command.addAll(tinyStemRunWith(killed.toString(), 60, "--precision", "bf16"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+    Path checkpoint = killed.resolve("checkpoint/state.bin");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(checkpoint) && p.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(150);
+    assumeTrue(p.isAlive(), "the run finished before it could be killed");
+    p.destroyForcibly(); // SIGKILL
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.exists(killed.resolve("summary.json"))).as("killed before the end").isFalse();
+
+    Cli.Result resumed = Cli.run("train", "--resume", killed.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(Files.readString(killed.resolve("metrics.csv")))
+        .as("metrics.csv of the resumed bf16 run equals the uninterrupted run's")
+        .isEqualTo(Files.readString(whole.resolve("metrics.csv")));
+    assertThat(Files.readString(killed.resolve("eval.csv")))
+        .isEqualTo(Files.readString(whole.resolve("eval.csv")));
+  }
+
+  @Test
   void benchTimesTrainingStepsAndRejectsBadOptions() {
     Cli.Result r = Cli.run("bench", "--batch", "1,2", "--steps", "2", "--warmup", "1", "--alrc", "on",
         "--width", "0.125", "--threads", "1");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.outLines()).hasSize(2);
-    assertThat(r.outLines().get(1))
-        .matches("java engine=javacpp bs=2 alrc=on imgs/s=[0-9.]+ imgs/s_median=[0-9.]+ step_ms=[0-9.]+"
-            + " params=[0-9]+ vmhwm_mb=\\S+ vmrss_mb=\\S+");
+    assertThat(r.outLines()).hasSize(3);
+    assertThat(r.outLines().get(0)).isEqualTo(
+        "# cpu=" + CpuInfo.current().model() + " flags=" + String.join(",", CpuInfo.current().flags()));
+    assertThat(r.outLines().get(2))
+        .matches("java engine=javacpp bs=2 alrc=on precision=fp32 imgs/s=[0-9.]+ imgs/s_median=[0-9.]+"
+            + " step_ms=[0-9.]+ params=[0-9]+ vmhwm_mb=\\S+ vmrss_mb=\\S+");
+    if (CpuInfo.current().bf16()) {
+      Cli.Result both = Cli.run("bench", "--batch", "1", "--steps", "1", "--warmup", "1", "--alrc", "on",
+          "--width", "0.125", "--threads", "1", "--precision", "fp32,bf16");
+      assertThat(both.exitCode()).as(both.err()).isZero();
+      assertThat(both.outLines()).hasSize(3);
+      assertThat(both.outLines().get(2)).contains(" precision=bf16 ");
+    }
+    assertThat(Cli.run("bench", "--precision", "fp8").err())
+        .isEqualTo("alrc bench: unknown precision 'fp8': expected one of fp32, bf16\n");
     Cli.Result bad = Cli.run("bench", "--batch", "0");
     assertThat(bad.exitCode()).isEqualTo(2);
     assertThat(bad.err()).isEqualTo("alrc bench: --batch: batch sizes must be >= 1, got 0\n");

@@ -76,8 +76,16 @@ public final class DjlStepEngine implements StepEngine {
   /**
    * Builds the network of {@code task}, initialises it from the run's seed, and sets up loss,
    * stabilizer and optimizer.
+   *
+   * @throws IllegalArgumentException if the run's precision is not fp32: this engine trains in
+   *     float32 only (bf16 is the javacpp engine's)
    */
   public DjlStepEngine(TrainConfig config, Task task) {
+    if (!config.precisionName().equals(TrainConfig.FP32)) {
+      throw new IllegalArgumentException(
+          "precision " + config.precisionName() + " needs the javacpp engine; the djl engine trains"
+              + " in fp32 only (use --engine javacpp or --precision fp32)");
+    }
     this.config = config;
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) (config.seed() ^ (config.seed() >>> 32)));

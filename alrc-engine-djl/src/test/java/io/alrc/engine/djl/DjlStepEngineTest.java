@@ -196,6 +196,19 @@ class DjlStepEngineTest {
   }
 
   @Test
+  void bf16IsRejectedClearly() {
+    TrainConfig bf16 = RandomTask.config(StepEngines.DJL, "cifar10-sr", "none", "adam", 1e-3, 2)
+        .precision(TrainConfig.BF16).build();
+    assertThatThrownBy(bf16::validate)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("precision bf16 needs the javacpp engine; the djl engine trains in fp32 only"
+            + " (use --engine javacpp or --precision fp32)");
+    assertThatThrownBy(() -> new DjlStepEngine(bf16, RandomTask.cifar(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the djl engine trains in fp32 only");
+  }
+
+  @Test
   void theNetworkHasItsDescriptionsParameterCount() {
     TrainConfig c = RandomTask.config(StepEngines.DJL, "stem-completion", "none", "adam", 1e-3, 1)
         .build().validate();

@@ -20,6 +20,14 @@ import org.bytedeco.pytorch.global.torch;
  * {@link SplittableRandom} seeded with the run's seed (so the values depend on the seed only, not
  * on libtorch's generator). Parameters are named after the layers ({@code NAME.weight}, {@code
  * NAME.bias}) and kept in the order the convolutions are applied. Not thread-safe.
+ *
+ * <p>In bfloat16 ({@code bf16}), as {@code torch.autocast("cpu", dtype=torch.bfloat16)} runs a
+ * convolutional network: the parameters stay float32 (the master weights, updated by the engine);
+ * each forward pass casts the input and every convolution's weight and bias to bfloat16 inside the
+ * autograd graph ({@code Tensor.to(kBFloat16)}, memory format preserved), runs the convolutions
+ * (oneDNN), ReLUs, residual additions and upsampling on bfloat16 activations, and casts the
+ * network's output back to float32. Backward runs the same operations in bfloat16 and the casts'
+ * backward converts each parameter's gradient to float32, so the leaves' gradients are float32.
  */
 final class ConvNet implements AutoCloseable {
   /** One trainable tensor and the Java-side state the engine keeps for it. */
@@ -132,11 +140,20 @@ final class ConvNet implements AutoCloseable {
     Tensor forward(Tensor x) {
       return torch.conv2d(x, weight.tensor, biasOption, stride, padding, DILATION, 1);
     }
+
+    /** The convolution with its weight and bias cast to bfloat16 (differentiably) for this pass. */
+    Tensor forwardBf16(Tensor x) {
+      Tensor w = weight.tensor.to(BF16);
+      TensorOptional b = new TensorOptional(bias.tensor.to(BF16));
+      return torch.conv2d(x, w, b, stride, padding, DILATION, 1);
+    }
   }
 
   private static final long[] DILATION = {1, 1};
+  private static final torch.ScalarType BF16 = torch.ScalarType.BFloat16;
 
   private final boolean channelsLast;
+  private final boolean bf16;
   private final List<Param> params = new ArrayList<>();
   private final List<Step> steps;
   private final SplittableRandom random;
@@ -156,10 +173,12 @@ final class ConvNet implements AutoCloseable {
 
   /**
    * The network {@code network}, initialised from {@code seed}, with 4-d tensors channels-last or
-   * in the default (NCHW) layout.
+   * in the default (NCHW) layout, computing in float32 or (when {@code bf16}) in bfloat16 from
+   * float32 parameters.
    */
-  ConvNet(Network network, long seed, boolean channelsLast) {
+  ConvNet(Network network, long seed, boolean channelsLast, boolean bf16) {
     this.channelsLast = channelsLast;
+    this.bf16 = bf16;
     this.random = new SplittableRandom(seed);
     this.steps = steps(network.layers());
   }
@@ -219,23 +238,34 @@ final class ConvNet implements AutoCloseable {
     return channelsLast;
   }
 
-  /** The forward pass; every tensor it creates belongs to the caller's pointer scope. */
-  Tensor forward(Tensor x) {
-    return forward(steps, x);
+  /** Whether the forward pass computes in bfloat16. */
+  boolean bf16() {
+    return bf16;
   }
 
-  private static Tensor forward(List<Step> steps, Tensor x) {
+  /**
+   * The forward pass of a float32 input to a float32 output (in bfloat16 in between when {@link
+   * #bf16()}); every tensor it creates belongs to the caller's pointer scope.
+   */
+  Tensor forward(Tensor x) {
+    if (!bf16) {
+      return forward(steps, x, false);
+    }
+    return forward(steps, x.to(BF16), true).to(torch.ScalarType.Float);
+  }
+
+  private static Tensor forward(List<Step> steps, Tensor x, boolean bf16) {
     Tensor h = x;
     for (Step step : steps) {
       if (step instanceof ConvStep c) {
-        h = c.conv().forward(h);
+        h = bf16 ? c.conv().forwardBf16(h) : c.conv().forward(h);
         if (c.reluInPlace()) {
           h = h.relu_();
         }
       } else if (step instanceof ReluStep) {
         h = h.relu();
       } else if (step instanceof ResidualStep r) {
-        h = h.add(forward(r.body(), h));
+        h = h.add(forward(r.body(), h, bf16));
       } else if (step instanceof UpsampleStep u) {
         h = torch.upsample_nearest2d(h, h.size(2) * u.factor(), h.size(3) * u.factor());
       }

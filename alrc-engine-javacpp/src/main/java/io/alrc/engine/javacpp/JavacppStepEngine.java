@@ -7,6 +7,7 @@ import io.alrc.AlrcStep;
 import io.alrc.NonFiniteStepException;
 import io.alrc.experiments.nn.Network;
 import io.alrc.experiments.train.Batch;
+import io.alrc.experiments.train.CpuInfo;
 import io.alrc.experiments.train.Stabilizer;
 import io.alrc.experiments.train.StepEngine;
 import io.alrc.experiments.train.StepResult;
@@ -82,6 +83,19 @@ import org.bytedeco.pytorch.global.torch;
  * <p>AdaGC's per-tensor norms are libtorch's norms of the gradient tensors, in the parameters'
  * order; its scales are applied as AGC's unit scales are, in the optimizer pass.
  *
+ * <p>Precision ({@link TrainConfig#precisionName()}): {@code fp32} computes everything in float32.
+ * {@code bf16} mirrors {@code torch.autocast("cpu", dtype=torch.bfloat16)}: the parameters stay
+ * float32 master weights; each forward pass casts the input and every convolution's weight and
+ * bias to bfloat16 inside the autograd graph, runs convolutions (oneDNN, forward and backward, on
+ * AMX-BF16 or AVX512-BF16), ReLUs, residual additions and upsampling on bfloat16 activations in
+ * channels-last memory, and casts the network's output to float32. The per-example loss, ALRC's
+ * and the stabilizers' statistics (float32 losses, double in Java), the parameters' gradients (the
+ * casts' backward converts them), the global norm, Adam's moments and the update are float32.
+ * Evaluation and prediction run the same bfloat16 forward pass and compute the error in float32
+ * from the float32 output. Checkpoints hold the float32 masters in the same format as fp32 runs.
+ * bf16 needs a CPU with bfloat16 instructions ({@link CpuInfo#bf16()}); elsewhere the constructor
+ * refuses it.
+ *
  * <p>Two deliberate differences from the DJL engine's {@code StepGuard}: a step skipped for a
  * non-finite loss under ALRC is counted in the ALRC state, as {@link AlrcClipper} defines it (the
  * guard discards the pending step instead); and without ALRC a non-finite example loss skips the
@@ -128,7 +142,12 @@ public final class JavacppStepEngine implements StepEngine {
   private float[] weightScratch = new float[0];
   private float[] gradScratch = new float[0];
 
-  /** The engine of {@code config}: network of {@code task}, channels-last. */
+  /**
+   * The engine of {@code config}: network of {@code task}, channels-last.
+   *
+   * @throws IllegalArgumentException if the network does not fit the task's batches, or the run's
+   *     precision is bf16 and this CPU has no bfloat16 instructions
+   */
   public JavacppStepEngine(TrainConfig config, Task task) {
     this(config, task, !"false".equals(System.getProperty("alrc.javacpp.channelsLast")));
   }
@@ -150,7 +169,10 @@ public final class JavacppStepEngine implements StepEngine {
               + network.outputChannels() + " channels, the task's batches have " + inputChannels
               + " and " + targetChannels);
     }
-    this.net = new ConvNet(network, config.seed(), channelsLast);
+    if (config.bf16()) {
+      requireBf16(CpuInfo.current());
+    }
+    this.net = new ConvNet(network, config.seed(), channelsLast, config.bf16());
     this.adam = config.optimizer().equals("adam");
     if (adam) {
       for (ConvNet.Param p : net.params()) {
@@ -239,6 +261,20 @@ public final class JavacppStepEngine implements StepEngine {
     this.skipStage = stages.skip;
     this.tensorNorms = new double[tensors];
     this.nonFiniteLimit = limit;
+  }
+
+  /**
+   * Refuses precision bf16 on a CPU without native bfloat16 arithmetic ({@link CpuInfo#bf16()}):
+   * oneDNN would emulate it, slower than float32.
+   *
+   * @throws IllegalArgumentException naming the CPU, its flags and the way out
+   */
+  static void requireBf16(CpuInfo cpu) {
+    if (!cpu.bf16()) {
+      throw new IllegalArgumentException(
+          "precision bf16 needs a CPU with bfloat16 instructions (flag avx512_bf16 or amx_bf16 in"
+              + " /proc/cpuinfo); this CPU, " + cpu.describe() + ", has neither: use --precision fp32");
+    }
   }
 
   /** Where the run's stabilizer acts: at most one field is set. */

@@ -22,6 +22,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import io.alrc.experiments.train.CpuInfo;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -513,6 +518,238 @@ class JavacppStepEngineTest {
       for (int i = 0; i < before.length; i++) {
         assertThat(after[i]).containsExactly(before[i]);
       }
+    }
+  }
+
+  // ---- precision bf16 (skipped on CPUs without bfloat16 instructions) ----
+
+  static void assumeBf16() {
+    Assumptions.assumeTrue(CpuInfo.current().bf16(), "this CPU has no bfloat16 instructions");
+  }
+
+  static TrainConfig bf16(String stabilizer) {
+    return builder("cifar10-sr", stabilizer, "adam", 1e-3, 2).precision(TrainConfig.BF16).build().validate();
+  }
+
+  /** Whether {@code v} is a bfloat16 value (its low 16 bits are zero). */
+  static boolean isBf16(float v) {
+    return (Float.floatToRawIntBits(v) & 0xFFFF) == 0;
+  }
+
+  @Test
+  void bf16IsRefusedOnACpuWithoutBfloat16Instructions() {
+    CpuInfo skylake = CpuInfo.parse("model name : Old Xeon\nflags : avx2 avx512f avx512bw\n");
+    assertThatThrownBy(() -> JavacppStepEngine.requireBf16(skylake))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("precision bf16 needs a CPU with bfloat16 instructions (flag avx512_bf16 or amx_bf16 in"
+            + " /proc/cpuinfo); this CPU, Old Xeon [avx2 avx512f], has neither: use --precision fp32");
+    JavacppStepEngine.requireBf16(CpuInfo.parse("model name : Zen 4\nflags : avx512f avx512_bf16\n"));
+  }
+
+  @Test
+  void bf16TrainingLowersTheLossOnAFixedBatch() {
+    assumeBf16();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(bf16("alrc"), task)) {
+      assertThat(e.net().bf16()).isTrue();
+      Batch b = task.trainBatch(1);
+      double first = e.evaluate(b)[0] + e.evaluate(b)[1];
+      for (int s = 1; s <= 40; s++) {
+        StepResult r = e.train(s, b, 3e-3);
+        assertThat(r.skipped()).isFalse();
+        assertThat(r.gradNorm()).isPositive().isFinite();
+      }
+      double last = e.evaluate(b)[0] + e.evaluate(b)[1];
+      assertThat(last).isLessThan(0.5 * first);
+    }
+  }
+
+  /**
+   * The casts are inside the graph: parameters and their gradients are float32 tensors, the output
+   * (and so the loss) is float32, and the activations in between are bfloat16 (the output differs
+   * from the float32 network's, within bfloat16's resolution).
+   */
+  @Test
+  void bf16KeepsParametersGradientsAndTheOutputInFloat32() {
+    assumeBf16();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(bf16("none"), task);
+        JavacppStepEngine f = new JavacppStepEngine(cifar("none"), task);
+        PointerScope scope = new PointerScope()) {
+      Batch b = task.trainBatch(1);
+      Tensor x = torch.empty(2, 3, 8, 8);
+      x.data_ptr_float().put(b.input());
+      x = x.contiguous(torch.MemoryFormat.ChannelsLast);
+      Tensor out = e.net().forward(x);
+      assertThat(out.scalar_type().value).isEqualTo(torch.ScalarType.Float.value);
+      out.sum().backward();
+      for (ConvNet.Param p : e.net().params()) {
+        assertThat(p.tensor.scalar_type().value).as(p.name).isEqualTo(torch.ScalarType.Float.value);
+        assertThat(p.tensor.grad().defined()).as(p.name).isTrue();
+        assertThat(p.tensor.grad().scalar_type().value).as("gradient of %s", p.name)
+            .isEqualTo(torch.ScalarType.Float.value);
+        p.tensor.mutable_grad().reset();
+      }
+      float[] low = new float[2 * 3 * 8 * 8];
+      float[] full = new float[low.length];
+      out.contiguous().data_ptr_float().get(low);
+      f.net().forward(x).contiguous().data_ptr_float().get(full);
+      double diff = 0;
+      double norm = 0;
+      for (int i = 0; i < low.length; i++) {
+        diff += (low[i] - full[i]) * (double) (low[i] - full[i]);
+        norm += full[i] * (double) full[i];
+        assertThat(isBf16(low[i])).as("the output is a bfloat16 result, cast").isTrue();
+      }
+      // the same weights: the outputs agree to a few bfloat16 roundings (2^-9 relative), not exactly
+      assertThat(Math.sqrt(diff / norm)).isGreaterThan(1e-4).isLessThan(0.02);
+    }
+  }
+
+  /**
+   * The same weights and batches, bf16 against fp32: every per-example loss differs, by bfloat16's
+   * rounding and not more, and so does the first training step's loss and gradient norm.
+   *
+   * <p>Tolerance: inputs, weights and activations rounded to 8 significant bits (relative error up
+   * to 2^-9 each; oneDNN accumulates in float32) leave the output with a relative error of a few
+   * 2^-9 after ten layers (under 1% here, see the test above). The quartic loss is a mean of
+   * {@code e^4} over the error {@code e = output - target}, so its relative change is at most
+   * about 4 times the output's relative error where the output dominates the error, less where the
+   * target does: 5% bounds it with a margin of about two. fp32 alone (other summation orders) stays
+   * below 1e-4 relative (channelsLastAndNchwTrainTheSameFunction), and the largest difference here
+   * must show bfloat16's rounding, above 1e-4.
+   */
+  @Test
+  void bf16AndFp32LossesAreCloseButNotEqual() {
+    assumeBf16();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(bf16("alrc"), task);
+        JavacppStepEngine f = new JavacppStepEngine(cifar("alrc"), task)) {
+      double largest = 0;
+      for (int s = 1; s <= 4; s++) {
+        double[] a = e.evaluate(task.trainBatch(s));
+        double[] b = f.evaluate(task.trainBatch(s));
+        for (int i = 0; i < a.length; i++) {
+          double rel = Math.abs(a[i] - b[i]) / b[i];
+          assertThat(a[i]).as("batch %d example %d", s, i).isNotEqualTo(b[i]);
+          assertThat(rel).as("batch %d example %d: %s vs %s", s, i, a[i], b[i]).isLessThan(0.05);
+          largest = Math.max(largest, rel);
+        }
+      }
+      assertThat(largest).isGreaterThan(1e-4);
+      StepResult a = e.train(1, task.trainBatch(1), 1e-3);
+      StepResult b = f.train(1, task.trainBatch(1), 1e-3);
+      assertThat(a.unadjustedLoss()).isNotEqualTo(b.unadjustedLoss())
+          .isCloseTo(b.unadjustedLoss(), within(0.05 * b.unadjustedLoss()));
+      assertThat(a.gradNorm()).isNotEqualTo(b.gradNorm()).isCloseTo(b.gradNorm(), within(0.05 * b.gradNorm()));
+    }
+  }
+
+  /**
+   * The master weights stay float32: after updates smaller than bfloat16's resolution they are
+   * not bfloat16 values, and the checkpoint holds exactly them (the fp32 engine's format: same
+   * length); Adam's moments are float32 arrays.
+   */
+  @Test
+  void bf16CheckpointsHoldTheFloat32MastersInTheUsualFormat() throws IOException {
+    assumeBf16();
+    RandomTask task = RandomTask.cifar(2);
+    try (JavacppStepEngine e = new JavacppStepEngine(bf16("alrc"), task);
+        JavacppStepEngine f = new JavacppStepEngine(cifar("alrc"), task)) {
+      for (int s = 1; s <= 3; s++) {
+        e.train(s, task.trainBatch(s), 1e-4);
+        f.train(s, task.trainBatch(s), 1e-4);
+      }
+      float[][] masters = params(e);
+      long notBf16 = Arrays.stream(masters).flatMap(p -> {
+        List<Float> l = new ArrayList<>();
+        for (float v : p) {
+          l.add(v);
+        }
+        return l.stream();
+      }).filter(v -> !isBf16(v)).count();
+      assertThat(notBf16).as("float32 masters").isGreaterThan(masters[0].length / 2);
+      for (ConvNet.Param p : e.net().params()) {
+        assertThat(p.mean).hasSize(p.size);
+        assertThat(p.variance).hasSize(p.size);
+      }
+      byte[] bf16Checkpoint = save(e);
+      assertThat(bf16Checkpoint).hasSize(save(f).length);
+      // the checkpoint's parameters, restored into a fresh fp32 engine, are the masters exactly
+      try (JavacppStepEngine g = new JavacppStepEngine(cifar("alrc"), task)) {
+        load(g, bf16Checkpoint);
+        float[][] restored = params(g);
+        for (int i = 0; i < masters.length; i++) {
+          assertThat(restored[i]).as("parameter %d", i).containsExactly(masters[i]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void bf16EvaluateIsTheWeightedMeanQuarticErrorOfPredict() {
+    assumeBf16();
+    RandomTask task = RandomTask.cifar(3);
+    try (JavacppStepEngine e = new JavacppStepEngine(bf16("none"), task)) {
+      Batch b = task.evalBatch(0, 3);
+      float[] out = e.predict(b);
+      double[] errors = e.evaluate(b);
+      int per = 3 * 8 * 8;
+      for (int k = 0; k < 3; k++) {
+        double s = 0;
+        for (int i = 0; i < per; i++) {
+          assertThat(isBf16(out[k * per + i])).as("a bf16 forward pass").isTrue();
+          double d = out[k * per + i] - b.target()[k * per + i];
+          s += d * d * d * d;
+        }
+        assertThat(errors[k]).isCloseTo(25 * s / per, within(1e-4 * (25 * s / per) + 1e-7));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stabilizers")
+  void bf16ResumesBitIdentically(String stabilizer) throws IOException {
+    assumeBf16();
+    TrainConfig c = stabilizer.equals("sgd")
+        ? builder("cifar10-sr", "alrc", "sgd", 1e-3, 2).precision(TrainConfig.BF16).build().validate()
+        : bf16(stabilizer);
+    RandomTask task = RandomTask.cifar(2);
+    List<StepResult> straight = new ArrayList<>();
+    float[][] expected;
+    try (JavacppStepEngine a = new JavacppStepEngine(c, task)) {
+      for (int s = 1; s <= 6; s++) {
+        straight.add(a.train(s, task.trainBatch(s), 1e-3));
+      }
+      expected = params(a);
+    }
+    byte[] checkpoint;
+    try (JavacppStepEngine b = new JavacppStepEngine(c, task)) {
+      for (int s = 1; s <= 3; s++) {
+        b.train(s, task.trainBatch(s), 1e-3);
+      }
+      checkpoint = save(b);
+    }
+    try (JavacppStepEngine resumed = new JavacppStepEngine(c, task)) {
+      load(resumed, checkpoint);
+      for (int s = 4; s <= 6; s++) {
+        assertThat(resumed.train(s, task.trainBatch(s), 1e-3)).isEqualTo(straight.get(s - 1));
+      }
+      float[][] got = params(resumed);
+      for (int i = 0; i < got.length; i++) {
+        assertThat(got[i]).as("parameter %d", i).containsExactly(expected[i]);
+      }
+    }
+  }
+
+  @Test
+  void bf16StemNetworkTrains() {
+    assumeBf16();
+    TrainConfig c = builder("stem-completion", "alrc", "adam", 1e-3, 2).precision(TrainConfig.BF16).build().validate();
+    RandomTask task = new RandomTask(2, 1, 1, 16, 50);
+    try (JavacppStepEngine e = new JavacppStepEngine(c, task)) {
+      assertThat(e.predict(task.evalBatch(0, 2))).hasSize(2 * 16 * 16);
+      assertThat(e.train(1, task.trainBatch(1), 1e-3).skipped()).isFalse();
     }
   }
 }

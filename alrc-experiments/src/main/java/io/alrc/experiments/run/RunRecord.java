@@ -3,6 +3,7 @@ package io.alrc.experiments.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alrc.experiments.train.Stabilizer;
+import io.alrc.experiments.train.TrainConfig;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +17,12 @@ import java.util.Set;
  * finished, and its metrics on demand.
  */
 public final class RunRecord {
-  /** Configuration keys that differ between repeats of one configuration, or do not matter. */
-  public static final Set<String> NOT_CONFIGURATION =
-      Set.of("seed", "out", "data", "threads", "version", "resume", "created", "eval_data");
+  /**
+   * Configuration keys that differ between repeats of one configuration, or do not matter (the
+   * CPU a run started on is informational).
+   */
+  public static final Set<String> NOT_CONFIGURATION = Set.of(
+      "seed", "out", "data", "threads", "version", "resume", "created", "eval_data", "cpu", "cpu_flags");
 
   private final Path dir;
   private final Map<String, String> config;
@@ -84,10 +88,14 @@ public final class RunRecord {
     return Optional.ofNullable(summary);
   }
 
-  /** The configuration without the keys that differ between repeats. */
+  /**
+   * The configuration without the keys that differ between repeats; a run written before
+   * precisions existed counts as {@code precision} {@value TrainConfig#FP32}, as it trained.
+   */
   public Map<String, String> configurationKey() {
     Map<String, String> key = new LinkedHashMap<>(config);
     key.keySet().removeIf(NOT_CONFIGURATION::contains);
+    key.putIfAbsent("precision", TrainConfig.FP32);
     return key;
   }
 

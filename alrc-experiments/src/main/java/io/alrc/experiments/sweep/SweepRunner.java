@@ -3,6 +3,7 @@ package io.alrc.experiments.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alrc.experiments.run.RunFiles;
+import io.alrc.experiments.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +49,14 @@ public final class SweepRunner {
   /** Written when a run fails: {@link SweepRuns#FAILED}. */
   public static final String FAILED = SweepRuns.FAILED;
 
-  /** Keys of {@code config.json} that may differ between a run directory and the spec. */
-  static final Set<String> MAY_DIFFER = Set.of("data", "threads", "version");
+  /**
+   * Keys of {@code config.json} that may differ between a run directory and the spec (the CPU is
+   * recorded when a run starts, for information).
+   */
+  static final Set<String> MAY_DIFFER = Set.of("data", "threads", "version", "cpu", "cpu_flags");
+
+  /** Keys whose absence in a run directory written by an earlier version means this value. */
+  static final Map<String, String> ABSENT_MEANS = Map.of("precision", "\"" + TrainConfig.FP32 + "\"");
 
   /** The detail of a run the sweep never started because it was stopped. */
   static final String NOT_STARTED = "not started: the sweep was stopped";
@@ -223,7 +230,7 @@ public final class SweepRunner {
         continue;
       }
       // compare as text: 1000 read back is an int, the record's long is a long
-      String a = stored.has(key) ? stored.get(key).toString() : "(absent)";
+      String a = stored.has(key) ? stored.get(key).toString() : ABSENT_MEANS.getOrDefault(key, "(absent)");
       String b = expected.has(key) ? expected.get(key).toString() : "(absent)";
       if (!a.equals(b)) {
         diffs.add(key + " is " + a + " there, " + b + " in the spec");

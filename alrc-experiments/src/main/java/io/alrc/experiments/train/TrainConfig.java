@@ -68,6 +68,15 @@ import java.util.TreeSet;
  *     and the Huber transform {@code x <= 1 ? x : sqrt(x)} is applied to the clipped value (true,
  *     the authors' partial-STEM code), or the transform comes first and ALRC clips the transformed
  *     loss (false); null in runs written before the choice existed, which transformed first
+ * @param precision the arithmetic of the network's convolutions: {@code fp32}, or {@code bf16}
+ *     (bfloat16 convolutions with float32 master weights, gradients, optimizer state, losses and
+ *     stabilizer statistics, as {@code torch.autocast}; the {@code javacpp} engine only, on a CPU
+ *     with bfloat16 instructions); null in runs written before precisions could be chosen, which
+ *     trained in {@code fp32} (see {@link #precisionName()})
+ * @param cpu the CPU model the run started on, or null; informational, not part of the
+ *     configuration (reports and sweeps do not compare it)
+ * @param cpuFlags the CPU's bfloat16 and AMX instruction-set flags (of {@link CpuInfo#FLAGS}) the
+ *     run started with, or null; informational, as {@code cpu}
  */
 @JsonSerialize(using = TrainConfig.Json.Writer.class)
 @JsonDeserialize(using = TrainConfig.Json.Reader.class)
@@ -96,7 +105,10 @@ public record TrainConfig(
     @JsonProperty("sr_factor") Integer srFactor,
     @JsonProperty("engine") String engine,
     @JsonProperty("loss_weight") Double lossWeight,
-    @JsonProperty("huber_after_clipping") Boolean huberAfterClipping) {
+    @JsonProperty("huber_after_clipping") Boolean huberAfterClipping,
+    @JsonProperty("precision") String precision,
+    @JsonProperty("cpu") String cpu,
+    @JsonProperty("cpu_flags") List<String> cpuFlags) {
 
   /** The tasks. */
   public static final List<String> TASKS = List.of("cifar10-sr", "stem-completion", "stem-sr");
@@ -121,13 +133,22 @@ public record TrainConfig(
 
   /** The most evaluation examples. */
   public static final int MAX_EVAL_EXAMPLES = 1_000_000;
+  /** Float32 everywhere. */
+  public static final String FP32 = "fp32";
+
+  /** Bfloat16 convolutions, float32 master weights and everything else (see {@link #precision()}). */
+  public static final String BF16 = "bf16";
+
+  /** The precisions. */
+  public static final List<String> PRECISIONS = List.of(FP32, BF16);
 
   /** The paper's CIFAR-10 learning rate, 0.1 / 128. */
   public static final double PAPER_LR = 0.1 / 128;
 
-  /** Copies the spike steps. */
+  /** Copies the spike steps and the CPU flags. */
   public TrainConfig {
     spikeSteps = spikeSteps == null ? null : List.copyOf(spikeSteps);
+    cpuFlags = cpuFlags == null ? null : List.copyOf(cpuFlags);
   }
 
   /**
@@ -152,6 +173,15 @@ public record TrainConfig(
     oneOf("optimizer", optimizer, OPTIMIZERS);
     if (engine != null) {
       oneOf("engine", engine, StepEngines.NAMES);
+    }
+    if (precision != null) {
+      oneOf("precision", precision, PRECISIONS);
+      if (precisionName().equals(BF16) && !engineName().equals(StepEngines.JAVACPP)) {
+        throw new IllegalArgumentException(
+            "precision bf16 needs the " + StepEngines.JAVACPP + " engine; the " + engineName()
+                + " engine trains in fp32 only (use --engine " + StepEngines.JAVACPP
+                + " or --precision fp32)");
+      }
     }
     range("batch", batch, 1, MAX_BATCH);
     if (steps < 1) {
@@ -240,6 +270,24 @@ public record TrainConfig(
     return engine == null ? StepEngines.DJL : engine.toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The precision that trains this run: {@link #precision()} in lower case, or {@value #FP32} when
+   * it is null (runs written before precisions could be chosen).
+   */
+  public String precisionName() {
+    return precision == null ? FP32 : precision.toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether this run's convolutions run in bfloat16 ({@link #precisionName()} is {@value #BF16}). */
+  public boolean bf16() {
+    return precisionName().equals(BF16);
+  }
+
+  /** This configuration with the CPU model and flags of {@code info} recorded (informational). */
+  public TrainConfig withCpu(CpuInfo info) {
+    return toBuilder().cpu(info.model()).cpuFlags(info.flags()).build();
+  }
+
   /** The learning rate at {@code step} (1-based) under the staircase schedule. */
   public double learningRate(long step) {
     if (lrDecaySteps <= 0) {
@@ -271,7 +319,7 @@ public record TrainConfig(
    * A builder with the command line's defaults: {@code cifar10-sr}, squared error with the
    * safeguard, no stabilizer, Adam at the paper's rate without decay, batch 16, 1,000 steps, the
    * paper's widths, seed 0, evaluation and checkpoint every 500 steps on 1,000 examples, 1 thread,
-   * no spike injection, the default engine.
+   * no spike injection, the default engine, precision {@value #FP32}, no CPU recorded.
    */
   public static Builder builder() {
     return new Builder();
@@ -305,6 +353,9 @@ public record TrainConfig(
     b.engine = engine;
     b.lossWeight = lossWeight;
     b.huberAfterClipping = huberAfterClipping;
+    b.precision = precision;
+    b.cpu = cpu;
+    b.cpuFlags = cpuFlags;
     return b;
   }
 
@@ -335,6 +386,9 @@ public record TrainConfig(
     private String engine = StepEngines.DEFAULT;
     private Double lossWeight;
     private Boolean huberAfterClipping;
+    private String precision = FP32;
+    private String cpu;
+    private List<String> cpuFlags;
 
     private Builder() {}
 
@@ -488,12 +542,35 @@ public record TrainConfig(
       return this;
     }
 
+    /**
+     * The precision, {@value TrainConfig#FP32} or {@value TrainConfig#BF16} (checked by {@link
+     * TrainConfig#validate()}); null reads as fp32 (runs written before precisions existed).
+     *
+     * @see TrainConfig#precision()
+     */
+    public Builder precision(String v) {
+      precision = v;
+      return this;
+    }
+
+    /** @see TrainConfig#cpu() */
+    public Builder cpu(String v) {
+      cpu = v;
+      return this;
+    }
+
+    /** @see TrainConfig#cpuFlags() */
+    public Builder cpuFlags(List<String> v) {
+      cpuFlags = v;
+      return this;
+    }
+
     /** The configuration (not validated). */
     public TrainConfig build() {
       return new TrainConfig(task, data, evalData, loss, safeguard, stabilizer, optimizer, lr,
           lrDecaySteps, batch, steps, width, imageSize, seed, evalEvery, evalExamples,
           checkpointEvery, threads, spikeProbability, spikeSteps, version, srFactor, engine,
-          lossWeight, huberAfterClipping);
+          lossWeight, huberAfterClipping, precision, cpu, cpuFlags);
     }
   }
 

@@ -53,6 +53,35 @@ class TrainConfigJsonTest {
   }
 
   @Test
+  void precisionIsAbsentInEarlierRunsReadsAsFp32AndIsWrittenForNewOnes() throws IOException {
+    TrainConfig legacy = RunFiles.JSON.treeToValue(legacy("javacpp-cifar-none.json"), TrainConfig.class);
+    assertThat(legacy.precision()).isNull();
+    assertThat(legacy.precisionName()).isEqualTo(TrainConfig.FP32);
+    assertThat(legacy.bf16()).isFalse();
+    assertThat(RunFiles.JSON.readTree(RunFiles.JSON.writeValueAsBytes(legacy)).has("precision")).isFalse();
+
+    TrainConfig fresh = TrainConfig.builder().build().validate();
+    assertThat(fresh.precision()).as("new runs record their precision").isEqualTo("fp32");
+    TrainConfig bf16 = legacy.toBuilder().precision("BF16").cpu("Some CPU").cpuFlags(List.of("amx_bf16"))
+        .build().validate();
+    JsonNode written = RunFiles.JSON.readTree(RunFiles.JSON.writeValueAsBytes(bf16));
+    assertThat(written.get("precision").asText()).isEqualTo("BF16");
+    assertThat(written.get("cpu").asText()).isEqualTo("Some CPU");
+    assertThat(written.get("cpu_flags").get(0).asText()).isEqualTo("amx_bf16");
+    TrainConfig back = RunFiles.JSON.treeToValue(written, TrainConfig.class);
+    assertThat(back).isEqualTo(bf16);
+    assertThat(back.bf16()).isTrue();
+
+    assertThatThrownBy(() -> legacy.toBuilder().precision("fp16").build().validate())
+        .hasMessage("unknown precision 'fp16': expected one of fp32, bf16");
+    assertThatThrownBy(() -> legacy.toBuilder().precision("bf16").engine("djl").build().validate())
+        .hasMessageContaining("precision bf16 needs the javacpp engine");
+    assertThatThrownBy(() -> legacy.toBuilder().precision("bf16").engine(null).build().validate())
+        .as("no engine recorded: DJL")
+        .hasMessageContaining("the djl engine trains in fp32 only");
+  }
+
+  @Test
   void unknownKeysAndParametersOfAnotherStabilizerAreRejected() throws IOException {
     ObjectNode unknown = (ObjectNode) legacy("javacpp-cifar-none.json");
     unknown.put("colour", "blue");
