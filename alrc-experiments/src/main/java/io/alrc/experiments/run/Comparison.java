@@ -406,7 +406,7 @@ public final class Comparison {
       return r.trainVsOff() == null ? "no off runs" : "-";
     }
     if (!d.defined()) {
-      return "needs 2+ repeats";
+      return Math.min(d.na(), d.nb()) == 0 ? "no finished runs" : "needs 2+ repeats";
     }
     return Report.num(d.difference()) + " [" + Report.num(d.lower()) + ", " + Report.num(d.upper()) + "]"
         + (d.excludesZero() ? "*" : "");

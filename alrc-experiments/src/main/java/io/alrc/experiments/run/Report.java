@@ -30,7 +30,18 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * mean with a band of one standard deviation, and their final errors as mean +/- sd. Tables have
  * one row per value of the configuration keys that vary (e.g. loss and batch) and one column per
  * stabilizer setting ({@code off}, {@code alrc n=2}, ...). A {@link Comparison} of each group with the
- * same row without a stabilizer follows the tables (also written to {@code comparison.csv}).
+ * same row without a stabilizer follows the tables (also written to {@code comparison.csv}): paired
+ * on seeds where the arms share them, else Welch.
+ *
+ * <p>A run's {@linkplain RunRecord#outcome() outcome} is shown: final errors are over the finished
+ * repeats, with {@code diverged k/n} beside an arm that lost runs to divergence; the summary at the
+ * top names the comparisons a diverged run affects, and counts the unfinished and failed runs.
+ *
+ * <p>Charts: the y axis is linear when the values span less than a factor 3, else logarithmic with
+ * labelled ticks at the decades and, where they fit, their 2x and 5x (or more) multiples; the x axis
+ * is the training step from 0. Training curves mark the steps with an injected
+ * spike (triangles along the bottom); a diverged run is drawn on its own, dashed, with a cross at
+ * its last point, and its group's mean and band are over the other runs.
  */
 public final class Report {
   private static final Color[] PALETTE = {
