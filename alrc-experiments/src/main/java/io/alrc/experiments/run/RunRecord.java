@@ -101,8 +101,8 @@ public final class RunRecord {
       if (summary != null) {
         return new RunRecord(dir, flat, summary, Outcome.FINISHED, "summary.json");
       }
-      String[] ended = ending(files);
-      return new RunRecord(dir, flat, null, Outcome.valueOf(ended[0]), ended[1]);
+      Ending ended = ending(files);
+      return new RunRecord(dir, flat, null, ended.outcome(), ended.detail());
     } catch (UncheckedIOException | IllegalArgumentException e) {
       throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
     }
@@ -117,8 +117,11 @@ public final class RunRecord {
   /** The phrase of a diverged run's error message ({@link io.alrc.NonFiniteStepException}). */
   static final String DIVERGED_PHRASE = "training has diverged";
 
-  /** {outcome name, detail} of a run without a summary; never throws on unreadable files. */
-  private static String[] ending(RunFiles files) {
+  /** How a run without a summary ended, and what told. */
+  private record Ending(Outcome outcome, String detail) {}
+
+  /** How a run without a summary ended; never throws on unreadable files. */
+  private static Ending ending(RunFiles files) {
     String fromMetrics = null;
     try {
       fromMetrics = divergedTail(files.metrics());
@@ -157,13 +160,13 @@ public final class RunRecord {
       if (failedDiverged) {
         why.add("failed.txt: " + failedReason);
       }
-      return new String[] {Outcome.DIVERGED.name(), String.join("; ", why)};
+      return new Ending(Outcome.DIVERGED, String.join("; ", why));
     }
     if (failedReason != null) {
-      return new String[] {Outcome.FAILED.name(), "failed.txt: " + failedReason};
+      return new Ending(Outcome.FAILED, "failed.txt: " + failedReason);
     }
-    return new String[] {Outcome.UNFINISHED.name(), "no summary.json, no failed.txt, and metrics.csv"
-        + " does not end in " + DIVERGED_TAIL + " skipped steps: still running, stopped or killed"};
+    return new Ending(Outcome.UNFINISHED, "no summary.json, no failed.txt, and metrics.csv"
+        + " does not end in " + DIVERGED_TAIL + " skipped steps: still running, stopped or killed");
   }
 
   private static String shorten(String s, int max) {
