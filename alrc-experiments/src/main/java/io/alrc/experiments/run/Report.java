@@ -418,8 +418,9 @@ public final class Report {
     int diverged = count.getOrDefault(RunRecord.Outcome.DIVERGED, 0);
     if (diverged > 0) {
       List<String> affected = Comparison.affected(comparison);
-      md.append(String.format(Locale.ROOT, "**Diverged: %d of %d runs** stopped at the limit of %d"
-          + " non-finite steps in a row (told by metrics.csv for %d, by failed.txt for %d). A diverged"
+      md.append(String.format(Locale.ROOT, "**Diverged: %d of %d runs** stopped at their limit of"
+          + " non-finite steps in a row (%d by default; told by metrics.csv for %d, by failed.txt for"
+          + " %d). A diverged"
           + " run has no final error: the tables give the final errors of the finished runs with"
           + " \"diverged k/n\" beside them, and the intervals are over finished runs only, which"
           + " favours the arm that lost runs. ", diverged, runs,

@@ -21,11 +21,12 @@ import java.util.Set;
  * finished (still running, stopped, or killed). It {@linkplain Outcome#DIVERGED diverged} when
  *
  * <ul>
- *   <li>its {@code metrics.csv} ends with at least {@link #DIVERGED_TAIL} rows with {@code skipped}
- *       set: a training run stops when its {@value io.alrc.AlrcConfig#DEFAULT_NON_FINITE_LIMIT}th
- *       non-finite step in a row is reached ({@link io.alrc.NonFiniteStepException}), before it
- *       writes that step's row, so a diverged run's log ends with the other {@value #DIVERGED_TAIL};
- *       or
+ *   <li>its {@code metrics.csv} ends with at least K - 1 rows with {@code skipped} set, K being the
+ *       run's limit of non-finite steps in a row ({@code non_finite_limit} in {@code config.json},
+ *       else {@value io.alrc.AlrcConfig#DEFAULT_NON_FINITE_LIMIT}): a training run stops when its
+ *       K-th non-finite step in a row is reached ({@link io.alrc.NonFiniteStepException}), before it
+ *       writes that step's row, so a diverged run's log ends with the other K - 1 ({@value
+ *       #DIVERGED_TAIL} by default; with K = 1 only {@code failed.txt} can tell); or
  *   <li>its {@code failed.txt} (written by a sweep) gives the reason "training has diverged" (the
  *       message of {@link io.alrc.NonFiniteStepException}), in its reason line or its log lines.
  * </ul>
@@ -33,8 +34,7 @@ import java.util.Set;
  * <p>{@link #outcomeDetail()} says which of the two told. A run with {@code failed.txt} that did
  * not diverge {@linkplain Outcome#FAILED failed}; a run with neither is {@linkplain
  * Outcome#UNFINISHED unfinished}. (A run that is still running and happens to have just skipped
- * {@value #DIVERGED_TAIL} steps in a row reads as diverged: its next step either diverges or
- * recovers.)
+ * K - 1 steps in a row reads as diverged: its next step either diverges or recovers.)
  */
 public final class RunRecord {
   /** Configuration keys that differ between repeats of one configuration, or do not matter. */
@@ -42,9 +42,9 @@ public final class RunRecord {
       Set.of("seed", "out", "data", "threads", "version", "resume", "created", "eval_data");
 
   /**
-   * Trailing skipped rows of {@code metrics.csv} that mark a diverged run: one less than the
-   * engines' limit of non-finite steps in a row ({@link io.alrc.AlrcConfig#DEFAULT_NON_FINITE_LIMIT}),
-   * as the step that reaches the limit writes no row.
+   * Trailing skipped rows of {@code metrics.csv} that mark a diverged run with the default limit:
+   * one less than the engines' limit of non-finite steps in a row ({@link
+   * io.alrc.AlrcConfig#DEFAULT_NON_FINITE_LIMIT}), as the step that reaches the limit writes no row.
    */
   public static final int DIVERGED_TAIL = io.alrc.AlrcConfig.DEFAULT_NON_FINITE_LIMIT - 1;
 
@@ -101,7 +101,7 @@ public final class RunRecord {
       if (summary != null) {
         return new RunRecord(dir, flat, summary, Outcome.FINISHED, "summary.json");
       }
-      Ending ended = ending(files);
+      Ending ended = ending(files, nonFiniteLimit(flat) - 1);
       return new RunRecord(dir, flat, null, ended.outcome(), ended.detail());
     } catch (UncheckedIOException | IllegalArgumentException e) {
       throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
@@ -120,11 +120,25 @@ public final class RunRecord {
   /** How a run without a summary ended, and what told. */
   private record Ending(Outcome outcome, String detail) {}
 
-  /** How a run without a summary ended; never throws on unreadable files. */
-  private static Ending ending(RunFiles files) {
+  /** The run's limit of non-finite steps in a row: {@code non_finite_limit}, else the default. */
+  private static int nonFiniteLimit(Map<String, String> config) {
+    try {
+      String v = config.get("non_finite_limit");
+      return v == null ? io.alrc.AlrcConfig.DEFAULT_NON_FINITE_LIMIT : Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      return io.alrc.AlrcConfig.DEFAULT_NON_FINITE_LIMIT;
+    }
+  }
+
+  /**
+   * How a run without a summary ended; never throws on unreadable files.
+   *
+   * @param tail the skipped rows at the end of metrics.csv that mark a divergence; below 1, none do
+   */
+  private static Ending ending(RunFiles files, int tail) {
     String fromMetrics = null;
     try {
-      fromMetrics = divergedTail(files.metrics());
+      fromMetrics = tail >= 1 ? divergedTail(files.metrics(), tail) : null;
     } catch (IOException | RuntimeException e) {
       // unreadable metrics tell nothing
     }
@@ -166,7 +180,8 @@ public final class RunRecord {
       return new Ending(Outcome.FAILED, "failed.txt: " + failedReason);
     }
     return new Ending(Outcome.UNFINISHED, "no summary.json, no failed.txt, and metrics.csv"
-        + " does not end in " + DIVERGED_TAIL + " skipped steps: still running, stopped or killed");
+        + (tail >= 1 ? " does not end in " + tail + " skipped steps" : " cannot tell (a limit of 1)")
+        + ": still running, stopped or killed");
   }
 
   private static String shorten(String s, int max) {
@@ -174,11 +189,11 @@ public final class RunRecord {
   }
 
   /**
-   * If {@code metrics} ends with at least {@link #DIVERGED_TAIL} complete rows whose {@code skipped}
-   * is set, a description naming the steps; else null. Reads the header and the last {@value
-   * #TAIL_BYTES} bytes only; an incomplete last line (a killed writer) is ignored.
+   * If {@code metrics} ends with at least {@code rows} complete rows whose {@code skipped} is set, a
+   * description naming the steps; else null. Reads the header and the last {@value #TAIL_BYTES}
+   * bytes only; an incomplete last line (a killed writer) is ignored.
    */
-  static String divergedTail(Path metrics) throws IOException {
+  static String divergedTail(Path metrics, int rows) throws IOException {
     if (!Files.isRegularFile(metrics)) {
       return null;
     }
@@ -240,7 +255,7 @@ public final class RunRecord {
       }
       firstStep = step;
     }
-    if (count < DIVERGED_TAIL) {
+    if (count < rows) {
       return null;
     }
     boolean wholeFile = size == tail.length;

@@ -1,6 +1,5 @@
 package io.alrc.experiments.train;
 
-import io.alrc.experiments.run.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -12,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import javax.imageio.ImageIO;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Example images of trained STEM runs: for the first evaluation examples, one row each, with
@@ -234,13 +231,13 @@ public final class ExampleImages {
     } finally {
       g.dispose();
     }
-    AtomicFiles.write(png, out -> {
-      try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-        if (!ImageIO.write(image, "png", stream)) {
-          throw new IOException(png + ": no PNG writer available in javax.imageio");
-        }
-      }
-    });
+    // the drawn figure as grey values in [-1, 1], written (atomically) by the STEM images' writer
+    byte[] grey = ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData();
+    float[] pixels = new float[grey.length];
+    for (int i = 0; i < grey.length; i++) {
+      pixels[i] = (grey[i] & 0xff) / 127.5f - 1;
+    }
+    io.alrc.experiments.stem.GreyPng.write8(png, pixels, imageWidth, imageHeight);
   }
 
   /** {@code text} broken at spaces into lines at most {@code width} pixels wide (a long word cut). */

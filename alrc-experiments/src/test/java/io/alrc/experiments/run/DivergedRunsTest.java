@@ -118,6 +118,21 @@ class DivergedRunsTest {
     assertThat(RunRecord.read(dir).outcome()).as("the ninth").isEqualTo(RunRecord.Outcome.DIVERGED);
   }
 
+  @Test
+  void theRunsOwnNonFiniteLimitSetsTheTail() throws Exception {
+    Path dir = run("k4", "alrc", 1, 0, 4, End.UNFINISHED);
+    Files.writeString(dir.resolve("config.json"), "{\"task\": \"stem-completion\", \"stabilizer\":"
+        + " \"alrc\", \"non_finite_limit\": 4, \"seed\": 0}");
+    StringBuilder m = new StringBuilder(HEADER);
+    for (int s = 1; s <= 20; s++) {
+      m.append(s).append(",1,1,NaN,0,0.001,1,1,1,").append(s > 17 ? 1 : 0).append(",-1\n");
+    }
+    Files.writeString(dir.resolve("metrics.csv"), m.toString());
+    RunRecord r = RunRecord.read(dir);
+    assertThat(r.outcome()).as("3 skipped rows: the 4th step in a row stopped it").isEqualTo(RunRecord.Outcome.DIVERGED);
+    assertThat(r.outcomeDetail()).isEqualTo("metrics.csv ends with 3 skipped (non-finite) steps, 18 to 20");
+  }
+
   /**
    * Row batch=1: the arms share seeds 0 to 3; off's seed 3 diverged (metrics.csv) and its seed 4 is
    * unfinished. Row batch=16: the arms have different seeds (Welch); one alrc run diverged
@@ -200,8 +215,8 @@ class DivergedRunsTest {
     assertThat(welch.testImputed().excludesZero()).as("the divergence could explain the difference").isFalse();
 
     String md = Files.readString(result.markdown());
-    assertThat(md).contains("**Diverged: 2 of 17 runs** stopped at the limit of 10 non-finite steps in a"
-        + " row (told by metrics.csv for 1, by failed.txt for 1).");
+    assertThat(md).contains("**Diverged: 2 of 17 runs** stopped at their limit of non-finite steps in a"
+        + " row (10 by default; told by metrics.csv for 1, by failed.txt for 1).");
     assertThat(md).contains("Comparisons affected (" + Comparison.FLAG + ", with a sensitivity interval"
         + " under \"Diverged runs\"): batch=1 | alrc n=3 vs off; batch=16 | alrc n=3 vs off.");
     assertThat(md).contains("**Not finished: 1 of 17 runs** (1 unfinished");
