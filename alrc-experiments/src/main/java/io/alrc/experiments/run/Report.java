@@ -152,7 +152,7 @@ public final class Report {
       if (metrics == null && eval == null && r.summary().isEmpty()
           && r.outcome() != RunRecord.Outcome.DIVERGED) {
         List<String> reasons = problems.stream().map(Problem::reason).collect(Collectors.toList());
-        reasons.add("no summary.json (unfinished)");
+        reasons.add("no summary.json (" + r.outcome().label() + ")");
         leftOut.add(new Problem(r.dir(), "the run", String.join("; ", reasons)));
         continue;
       }
