@@ -71,6 +71,14 @@ class DataAndReportCommandTest {
   }
 
   @Test
+  void reportHelpFormatsCleanly() {
+    Cli.Result r = Cli.run("report", "--help");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out().replaceAll("\\s+", " ")).contains("95% t interval, paired on seeds").contains("diverged k/n");
+    assertThat(r.err()).as("no picocli format warning").isEmpty();
+  }
+
+  @Test
   void reportRejectsAFolderWithoutRuns() {
     Cli.Result r = Cli.run("report", tmp.toString());
     assertThat(r.exitCode()).isEqualTo(2);
