@@ -32,8 +32,22 @@ import picocli.CommandLine.Spec;
           + " summary.json) or folders holding run directories, groups runs that differ only in"
           + " the seed as repeats, and writes report.md (final train and test errors as mean +/- sd"
           + " over repeats, in the paper's layout: a row per loss/batch, a column per stabilizer"
-          + " setting) and learning-curve PNGs (boxcar-averaged, log y axis, repeats as their mean"
-          + " with a band of one standard deviation).",
+          + " setting) and learning-curve PNGs (boxcar-averaged; a log y axis with labelled 1-2-5"
+          + " ticks, or a linear one for a small range; repeats as their mean with a band of one"
+          + " standard deviation; injected spikes marked along the bottom).",
+      "",
+      "It prints the tables of final errors (Markdown) and then, on the last line, the path of"
+          + " report.md.",
+      "",
+      "Stabilizer comparison: the difference from the same configuration without a stabilizer"
+          + " with its 95%% t interval, paired on seeds (runs of the two arms with the same seed in"
+          + " config.json) where at least 2 seeds match and they are at least half of each arm's"
+          + " finished runs, else Welch's. A run that diverged (its metrics.csv ends with K - 1"
+          + " skipped non-finite steps, K its limit, 10 by default; or its failed.txt says 'training"
+          + " has diverged') shows as 'diverged k/n' beside the final errors of the finished runs;"
+          + " the comparisons it affects are marked and get a sensitivity interval with each"
+          + " diverged run counted as the worst finished final error. A run without summary.json that did not diverge is unfinished"
+          + " (running, stopped or killed) and is left out.",
       "",
       "A run whose metrics.csv or eval.csv is missing, empty or not the expected CSV gets no curve"
           + " from it; a run with no usable file and no summary.json is left out. Each case is"
@@ -64,8 +78,9 @@ final class ReportCommand implements Callable<Integer> {
       names = "--examples",
       negatable = true,
       defaultValue = "true",
-      description = "For STEM runs, add example images (input, output, truth, error) from each"
-          + " configuration's trained model (--no-examples to skip).")
+      description = "For STEM runs, add example images (input, each stabilizer's output, truth,"
+          + " each stabilizer's error; labelled columns) from each configuration's trained model"
+          + " (--no-examples to skip).")
   boolean examples;
 
   @Override
@@ -105,8 +120,10 @@ final class ReportCommand implements Callable<Integer> {
       NativeSettings.apply(Runtime.getRuntime().availableProcessors());
       ExampleSection.add(result);
     }
-    spec.commandLine().getOut().println(result.markdown());
-    spec.commandLine().getOut().flush();
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(result.tables());
+    out.println(result.markdown());
+    out.flush();
     return 0;
   }
 

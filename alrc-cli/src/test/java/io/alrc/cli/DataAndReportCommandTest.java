@@ -61,9 +61,21 @@ class DataAndReportCommandTest {
     Cli.Result r = Cli.run("report", tmp.resolve("sweep").toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     Path md = tmp.resolve("sweep/report/report.md");
-    assertThat(r.out().strip()).isEqualTo(md.toString());
+    assertThat(r.outLines().get(r.outLines().size() - 1)).as("the path last").isEqualTo(md.toString());
+    assertThat(r.out()).as("the final-error tables first")
+        .startsWith("2 runs in 1 configuration.")
+        .contains("## Final train error\n\n| | alrc n=3 |\n|---|---|\n| all runs | 1.500 +/- 0.7071 (n=2) |\n")
+        .contains("## Final test error");
     assertThat(Files.readString(md)).contains("| all runs | 1.500 +/- 0.7071 (n=2) |");
     assertThat(tmp.resolve("sweep/report/train-curves.png")).exists();
+  }
+
+  @Test
+  void reportHelpFormatsCleanly() {
+    Cli.Result r = Cli.run("report", "--help");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out().replaceAll("\\s+", " ")).contains("95% t interval, paired on seeds").contains("diverged k/n");
+    assertThat(r.err()).as("no picocli format warning").isEmpty();
   }
 
   @Test

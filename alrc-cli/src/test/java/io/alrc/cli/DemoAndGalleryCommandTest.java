@@ -24,8 +24,12 @@ class DemoAndGalleryCommandTest {
     String md = Files.readString(out.resolve("report/report.md"));
     assertThat(md).contains("## Final test error").contains("| off | alrc n=3 |").contains("## Example images");
     assertThat(out.resolve("report/train-curves.png")).exists();
-    assertThat(out.resolve("report/examples-off.png")).exists();
-    assertThat(out.resolve("report/examples-alrc-n-3.png")).exists();
+    assertThat(out.resolve("report/examples.png")).as("one figure: input, off, alrc n=3, truth, errors").exists();
+    java.awt.image.BufferedImage examples = javax.imageio.ImageIO.read(out.resolve("report/examples.png").toFile());
+    // 6 columns of 64x64 tiles shown at 128 pixels (enlarged to at least 96), 4 apart; a header
+    assertThat(examples.getWidth()).isEqualTo(6 * 128 + 7 * 4);
+    assertThat(examples.getHeight()).isGreaterThan(4 * 128 + 4 * 4);
+    assertThat(md).contains("### off (without-alrc), alrc n=3 (with-alrc)").contains("![examples.png](examples.png)");
 
     Cli.Result again = Cli.run("demo", "--steps", "16", "--threads", "1", "--out", out.toString());
     assertThat(again.exitCode()).as("a second demo replaces the first").isZero();

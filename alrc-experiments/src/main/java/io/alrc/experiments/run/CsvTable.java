@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * A numeric CSV file (such as {@code metrics.csv}) read into columns of doubles; an empty field
  * reads as NaN. Lines end with {@code \n} or {@code \r\n} and hold at most {@value
- * #MAX_LINE_CHARS} characters.
+ * #MAX_LINE_CHARS} characters. A last line without its line end that is not a whole row (the file
+ * of a run that is still being written, or whose writer was killed) is ignored.
  */
 public final class CsvTable {
   private final Path file;
@@ -35,7 +36,8 @@ public final class CsvTable {
    */
   public static CsvTable read(Path file) {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String head = readLine(in, file, 1);
+      boolean[] ended = new boolean[1];
+      String head = readLine(in, file, 1, ended);
       if (head == null) {
         throw new IOException(file + " is empty: expected a CSV header");
       }
@@ -45,12 +47,15 @@ public final class CsvTable {
       int rows = 0;
       String line;
       int lineNo = 1;
-      while ((line = readLine(in, file, lineNo + 1)) != null) {
+      while ((line = readLine(in, file, lineNo + 1, ended)) != null) {
         lineNo++;
         if (line.isEmpty()) {
           continue;
         }
         String[] parts = line.split(",", -1);
+        if (!ended[0] && !isRow(parts, n)) {
+          break; // a cut last line
+        }
         if (parts.length != n) {
           throw new IOException(
               file + " line " + lineNo + ": " + parts.length + " fields, the header has " + n);
@@ -80,8 +85,29 @@ public final class CsvTable {
   /** The longest line read ({@value} characters): a file without line ends is not a CSV. */
   static final int MAX_LINE_CHARS = 1_000_000;
 
-  /** One line without its end ({@code \n} or {@code \r\n}), or null at the end of the file. */
-  private static String readLine(BufferedReader in, Path file, int lineNo) throws IOException {
+  /** Whether {@code parts} are {@code n} numbers or empty fields. */
+  private static boolean isRow(String[] parts, int n) {
+    if (parts.length != n) {
+      return false;
+    }
+    for (String t : parts) {
+      if (!t.isEmpty()) {
+        try {
+          Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One line without its end ({@code \n} or {@code \r\n}), or null at the end of the file;
+   * {@code ended[0]} tells whether the line had its {@code \n}.
+   */
+  private static String readLine(BufferedReader in, Path file, int lineNo, boolean[] ended)
+      throws IOException {
     StringBuilder line = new StringBuilder(128);
     int c;
     while ((c = in.read()) >= 0 && c != '\n') {
@@ -94,6 +120,7 @@ public final class CsvTable {
     if (c < 0 && line.length() == 0) {
       return null;
     }
+    ended[0] = c == '\n';
     int n = line.length();
     if (n > 0 && line.charAt(n - 1) == '\r') {
       line.setLength(n - 1);

@@ -55,7 +55,7 @@ class ComparisonTest {
   private List<RunRecord> runs() throws Exception {
     List<RunRecord> runs = new ArrayList<>();
     double[] off = {4, 5, 6};
-    double[] alrc = {1, 2, 3};
+    double[] alrc = {1.1, 1.9, 3.0};
     for (int seed = 0; seed < 3; seed++) {
       runs.add(run("none", 1, seed, off[seed], off[seed] + 1, 1000 + seed, 2));
       runs.add(run("alrc", 1, seed, alrc[seed], alrc[seed] + 1, 500, 2));
@@ -84,11 +84,16 @@ class ComparisonTest {
     result.comparison().forEach(r -> rows.put(r.row() + " | " + r.column(), r));
 
     Comparison.Row alrc = rows.get("batch=1 | alrc n=3");
-    // train: alrc [1, 2, 3] against off [4, 5, 6]: d = -3, se = sqrt(2/3), df = 4,
-    // -3 -/+ 2.7764451 * 0.8164966 = [-5.2669580, -0.7330420]
-    assertThat(alrc.trainVsOff().difference()).isEqualTo(-3);
-    assertThat(alrc.trainVsOff().lower()).isCloseTo(-5.2669580, within(1e-6));
-    assertThat(alrc.trainVsOff().upper()).isCloseTo(-0.7330420, within(1e-6));
+    // the arms share seeds 0, 1, 2: paired. train: alrc [1.1, 1.9, 3.0] against off [4, 5, 6]:
+    // differences [-2.9, -3.1, -3.0], mean -3, sd 0.1, se = 0.1 / sqrt(3) = 0.0577350, df 2,
+    // t(0.975, 2) = 4.3026527: -3 -/+ 0.2484138 = [-3.2484138, -2.7515862]
+    // (Welch, ignoring the pairing, would give [-5.05, -0.95]: the pairing removes the seed's effect)
+    assertThat(alrc.trainVsOff().method()).isEqualTo(Difference.Method.PAIRED);
+    assertThat(alrc.trainVsOff().na()).isEqualTo(3);
+    assertThat(alrc.trainVsOff().difference()).isCloseTo(-3, within(1e-12));
+    assertThat(alrc.trainVsOff().lower()).isCloseTo(-3.2484137711750334, within(1e-9));
+    assertThat(alrc.trainVsOff().upper()).isCloseTo(-2.7515862288249666, within(1e-9));
+    assertThat(alrc.trainVsOff().df()).isEqualTo(2);
     assertThat(alrc.largestLoss()).as("the largest max_example_loss of any repeat").isEqualTo(500);
     assertThat(alrc.injectedPerRun()).isEqualTo(2);
     assertThat(alrc.clipRate()).isEqualTo(0.25);
@@ -100,11 +105,15 @@ class ComparisonTest {
 
     String md = Files.readString(result.markdown());
     assertThat(md).contains("## Stabilizer comparison");
-    assertThat(md).contains("| batch=1 | alrc n=3 | 3/3 | 2.000 +/- 1.000 | -3.000 [-5.267, -0.7330]* |"
-        + " 3.000 +/- 1.000 | -3.000 [-5.267, -0.7330]* | 500.0 | 25.00% | 2.00% | 2.00 | 11.00 |");
-    assertThat(md).contains("| batch=1 | off | 3/3 | 5.000 +/- 1.000 | baseline |");
-    assertThat(md).contains("| batch=1 | zclip | 3/3 | 5.000 +/- 0.000 | 0.000 [-2.484, 2.484] |");
-    assertThat(md).contains("| batch=16 | alrc n=3 | 1/1 | 1.000 +/- 0.000 | needs 2+ repeats |");
+    assertThat(md).contains("| batch=1 | alrc n=3 | 3/3 | 0/3 | 2.000 +/- 0.9539 | -3.000 [-3.248, -2.752]* |"
+        + " 3.000 +/- 0.9539 | -3.000 [-3.248, -2.752]* | paired, n = 3 | 500.0 | 25.00% | 2.00% | 2.00"
+        + " | 11.00 |");
+    assertThat(md).contains("| batch=1 | off | 3/3 | 0/3 | 5.000 +/- 1.000 | baseline |");
+    // zclip [5, 5, 5] against [4, 5, 6], paired: differences [1, 0, -1], se = 1 / sqrt(3), df 2
+    assertThat(md).contains("| batch=1 | zclip | 3/3 | 0/3 | 5.000 +/- 0.000 | 0.000 [-2.484, 2.484] |");
+    assertThat(md).contains("| batch=16 | alrc n=3 | 1/1 | 0/1 | 1.000 +/- 0.000 | needs 2+ repeats |");
+    assertThat(md).as("no diverged run: no notes, no flags")
+        .doesNotContain("### Diverged runs").doesNotContain("**Diverged").doesNotContain("* " + Comparison.FLAG);
     assertThat(md).as("the paper-layout tables stay").contains("| | off | alrc n=3 | zclip |");
 
     List<String> csv = Files.readAllLines(tmp.resolve("report/comparison.csv"));
