@@ -206,6 +206,7 @@ class SweepSpecTest {
         "h2h-quartic.yaml", 110,
         "h2h-high-lr.yaml", 110,
         "h2h-scaled.yaml", 110,
-        "spikes.yaml", 220)));
+        "spikes.yaml", 220,
+        "bf16-numerics.yaml", 40)));
   }
 }
