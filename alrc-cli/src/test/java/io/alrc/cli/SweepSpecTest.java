@@ -84,6 +84,24 @@ class SweepSpecTest {
   }
 
   @Test
+  void theStemTasksOptionsApplyToTheirRunsOnly() {
+    List<SweepRun> runs = yaml("""
+        fixed:
+          image_size: 32
+          sr_factor: 4
+          steps: 10
+        variants:
+          - {name: cifar, task: cifar10-sr}
+          - {name: completion, task: stem-completion}
+          - {name: sr, task: stem-sr}
+        """).expand(DEFAULTS);
+    assertThat(runs.get(0).args()).doesNotContain("--image-size", "--sr-factor");
+    assertThat(runs.get(1).args()).contains("--image-size").doesNotContain("--sr-factor");
+    assertThat(runs.get(1).config().imageSize()).isEqualTo(32);
+    assertThat(runs.get(2).config().srFactor()).isEqualTo(4);
+  }
+
+  @Test
   void variantsFlagsAndListOptions() {
     SweepSpec spec = yaml("""
         task: cifar10-sr

@@ -45,7 +45,9 @@ import java.util.regex.Pattern;
  * or {@code max-norm}); values are written as on the command line ({@code true}/{@code false} for
  * flags, lists for list options such as {@code spike_steps}). An option is either fixed, a grid
  * axis or set by variants, never two of these. The sweep itself sets {@code out}, {@code resume},
- * {@code threads} and the seed.
+ * {@code threads} and the seed. A stabilizer's parameters apply to runs of that stabilizer, and
+ * {@code image_size} and {@code sr_factor} to runs of the STEM tasks that have them; elsewhere they
+ * are left out.
  *
  * <p>{@code n: off} means stabilizer {@code none} (the paper's "ALRC off"); a numeric {@code n}
  * without a {@code stabilizer} option means stabilizer {@code alrc}.
@@ -330,6 +332,15 @@ public final class SweepSpec {
     }
     defaults.forEach(texts::putIfAbsent);
     texts.put("seed", Long.toString(seed));
+    // options of the STEM tasks set for every run of a spec apply to its STEM runs only (alrc train
+    // refuses them for another task when given by hand)
+    String task = texts.getOrDefault("task", "");
+    if (!task.strip().toLowerCase(Locale.ROOT).startsWith("stem-")) {
+      texts.remove("image_size");
+    }
+    if (!task.strip().equalsIgnoreCase("stem-sr")) {
+      texts.remove("sr_factor");
+    }
 
     List<String> args = new ArrayList<>();
     texts.forEach((k, v) -> args.addAll(options.args(k, v)));
